@@ -1,0 +1,90 @@
+/**
+ * Task definitions: the contract between the main program and its workers.
+ *
+ * A task is defined once, with a tag and Schemas for its payload, its success
+ * and its failure, and imported by both sides: the main program builds task
+ * values and submits them, the worker module implements a handler for the tag.
+ * Underneath a task is a `Schema.TaggedRequest`, so its payload, result and
+ * failure are encoded and decoded by their Schemas when they cross a thread or
+ * process boundary.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Task } from "effect-parallel"
+ *
+ * export class Square extends Task.Class<Square>()("Square", {
+ *   payload: { x: Schema.Number },
+ *   success: Schema.Number,
+ *   failure: Schema.Never
+ * }) {}
+ *
+ * const task = new Square({ x: 3 })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Request from "effect/Request"
+import * as Schema from "effect/Schema"
+
+/**
+ * Defines a task class: `class T extends Task.Class<T>()(tag, { payload, success, failure }) {}`.
+ * Schemas must not need services to encode or decode.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const Class: typeof Schema.TaggedRequest = Schema.TaggedRequest
+
+/**
+ * Any task value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Any = Schema.TaggedRequest<string, any, any, never, any, any, any, any, unknown>
+
+/**
+ * Any task class (the constructor made by `Task.Class`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AnyClass {
+  readonly _tag: string
+  readonly success: Schema.Schema.Any
+  readonly failure: Schema.Schema.Any
+  new(...args: ReadonlyArray<any>): Any
+}
+
+/**
+ * The value a task succeeds with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Success<T> = T extends Request.Request<infer A, infer _E> ? A : never
+
+/**
+ * The declared failure of a task.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Failure<T> = T extends Request.Request<infer _A, infer E> ? E : never
+
+/**
+ * The task value of a task class.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Instance<C> = C extends new(...args: ReadonlyArray<any>) => infer T ? T : never
+
+/**
+ * The tag of a task value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const tagOf = (task: Any): string => task._tag

@@ -1,0 +1,40 @@
+/**
+ * effect-parallel: use every core from Effect.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export * as Errors from "./Errors.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Job from "./Job.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as NodeWorkerPool from "./layers/NodeWorkerPool.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Parallel from "./Parallel.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Task from "./Task.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TaskRunner from "./workers/TaskRunner.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WorkerPool from "./services/WorkerPool.js"

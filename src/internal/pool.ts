@@ -1,0 +1,533 @@
+import * as Worker from "@effect/platform/Worker"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import type * as Scope from "effect/Scope"
+import { EncodeError, PoolClosed, SpawnError, TaskTimeout, WorkerCrashed, type WorkerPoolError } from "../Errors.js"
+import { Deque } from "./deque.js"
+import * as Spawn from "./spawn.js"
+import * as Wire from "./wire.js"
+
+/** The scheduler's view of a pool: plain callbacks, shared by every pool layer. */
+export interface Core {
+  readonly size: () => number
+  /** Queues a request; `resolve` is called exactly once unless the returned canceller runs first. */
+  readonly submit: (request: CoreRequest, resolve: (result: CoreResult) => void) => () => void
+  /** Sends one request to every ready worker. */
+  readonly broadcast: (request: CoreRequest, resolve: (results: ReadonlyArray<CoreResult>) => void) => () => void
+}
+
+export interface CoreRequest {
+  readonly chunk: boolean
+  readonly payload: unknown
+  readonly tag: string
+  readonly timeoutMs: number | undefined
+  readonly span: Wire.SpanContext | undefined
+}
+
+export type CoreResult = Wire.WireExit | Wire.ChunkExit | WorkerPoolError
+
+export interface NodeCoreOptions {
+  readonly module: string
+  readonly kind: Spawn.Kind
+  readonly size: number
+  readonly concurrency: number
+  readonly maxQueue: number
+  readonly interruptGraceMs: number
+  readonly spawnAttempts: number
+  readonly spawnTimeoutMs: number
+  readonly execArgv: ReadonlyArray<string>
+  readonly env: Readonly<Record<string, string>> | undefined
+  readonly resourceLimits: Spawn.SpawnOptions["resourceLimits"]
+}
+
+const QUEUED = 0
+const INFLIGHT = 1
+const ABANDONED = 2 // the caller is gone (interrupted or timed out); waiting for the worker to let go
+const DONE = 3
+
+interface Job {
+  readonly id: number
+  readonly request: CoreRequest
+  readonly resolve: (result: CoreResult) => void
+  state: number
+  slot: Slot | undefined
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+const STARTING = 0
+const READY = 1
+const CLOSING = 2
+const DEAD = 3
+
+interface Slot {
+  readonly id: number
+  readonly index: number
+  state: number
+  raw: Spawn.RawWorker | undefined
+  backing: Worker.BackingWorker<ReadonlyArray<Wire.Request>, Wire.Message> | undefined
+  fiber: Fiber.RuntimeFiber<never, unknown> | undefined
+  readonly inflight: Map<number, Job>
+  outbox: Array<Wire.Request>
+  bootFailure: string | undefined
+  killReason: string | undefined
+  lastError: Error | undefined
+  timer: ReturnType<typeof setTimeout> | undefined
+  onExit: (() => void) | undefined
+}
+
+const MAX_BATCH = 64
+
+/** Why a worker's exit failed its tasks, in words. */
+const exitReason = (slot: Slot, code: number | null, signal: string | null): string =>
+  slot.killReason ??
+    (slot.lastError !== undefined ? `uncaught ${slot.lastError.stack ?? slot.lastError.message}` : undefined) ??
+    (signal !== null ? `killed by signal ${signal}` : `exited with code ${code}`)
+
+export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, SpawnError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const platform = yield* Worker.PlatformWorker.pipe(Effect.provide(NodeWorker.layerWorker))
+    const config = Spawn.makeConfig(options.module, options.concurrency)
+    const slots: Array<Slot | undefined> = new Array(options.size).fill(undefined)
+    const queue = new Deque<Job>()
+    let queued = 0
+    const waiters = new Deque<{ active: boolean; admit: () => void }>()
+    let nextJobId = 0
+    let nextWorkerId = 0
+    let closed = false
+    let broken: SpawnError | undefined
+    let bootFailures = 0
+    let readyCount = 0
+    let roundRobin = 0
+    let scheduled = false
+    let started: ((error: SpawnError | undefined) => void) | undefined
+
+    // -------------------------------------------------------------------------
+    // workers
+    // -------------------------------------------------------------------------
+
+    const spawnSlot = (index: number) => {
+      const slot: Slot = {
+        id: nextWorkerId++,
+        index,
+        state: STARTING,
+        raw: undefined,
+        backing: undefined,
+        fiber: undefined,
+        inflight: new Map(),
+        outbox: [],
+        bootFailure: undefined,
+        killReason: undefined,
+        lastError: undefined,
+        timer: undefined,
+        onExit: undefined
+      }
+      slots[index] = slot
+      const spawner = () => {
+        const raw = Spawn.spawn({
+          kind: options.kind,
+          config,
+          execArgv: options.execArgv,
+          env: options.env,
+          resourceLimits: options.resourceLimits
+        })
+        slot.raw = raw
+        raw.on("error", (error: Error) => {
+          slot.lastError = error
+        })
+        raw.once("exit", (code: number | null, signal: string | null) => onExit(slot, code, signal ?? null))
+        return raw
+      }
+      slot.timer = setTimeout(() => {
+        slot.bootFailure = `the worker did not become ready within ${options.spawnTimeoutMs} ms`
+        if (slot.raw !== undefined) Spawn.kill(slot.raw)
+      }, options.spawnTimeoutMs)
+      const backing = Effect.runSync(
+        platform.spawn<ReadonlyArray<Wire.Request>, Wire.Message>(slot.id).pipe(
+          Effect.provideService(Worker.Spawner, spawner)
+        )
+      )
+      slot.backing = backing
+      slot.fiber = Effect.runFork(
+        backing.run((message) =>
+          Effect.sync(() => {
+            if (message[0] === 0) onReady(slot)
+            else onMessage(slot, message[1])
+          })
+        )
+      )
+      slot.fiber.addObserver(() => {
+        // the platform gives up on a worker it could not start (e.g. a spawn that threw)
+        if (slot.raw === undefined && slot.state !== DEAD) onExit(slot, null, null)
+      })
+    }
+
+    const onReady = (slot: Slot) => {
+      if (slot.state !== STARTING) return
+      clearTimeout(slot.timer)
+      slot.timer = undefined
+      slot.state = READY
+      bootFailures = 0
+      readyCount++
+      if (started !== undefined && readyCount >= options.size) {
+        started(undefined)
+        started = undefined
+      }
+      schedule()
+    }
+
+    const onExit = (slot: Slot, code: number | null, signal: string | null) => {
+      if (slot.state === DEAD) return
+      const previous = slot.state
+      slot.state = DEAD
+      clearTimeout(slot.timer)
+      slot.timer = undefined
+      if (slots[slot.index] === slot) slots[slot.index] = undefined
+      if (previous === READY) readyCount--
+      slot.fiber?.unsafeInterruptAsFork(FiberId.none)
+      const inflight = Array.from(slot.inflight.values())
+      slot.inflight.clear()
+      for (const job of inflight) {
+        clearTimeout(job.timer)
+        if (job.state !== INFLIGHT) continue
+        job.state = DONE
+        job.resolve(
+          closed ? new PoolClosed({ task: job.request.tag }) : new WorkerCrashed({
+            workerId: slot.id,
+            task: job.request.tag,
+            ...(code !== null ? { exitCode: code } : {}),
+            ...(signal !== null ? { signal } : {}),
+            reason: exitReason(slot, code, signal)
+          })
+        )
+      }
+      slot.onExit?.()
+      if (closed) return
+      if (previous === STARTING) {
+        bootFailures++
+        const reason = slot.bootFailure ?? slot.lastError?.stack ??
+          `the worker exited with ${signal !== null ? `signal ${signal}` : `code ${code}`} before it was ready`
+        if (bootFailures >= options.spawnAttempts) {
+          giveUp(new SpawnError({ module: options.module, attempts: bootFailures, reason }))
+          return
+        }
+      }
+      spawnSlot(slot.index)
+      schedule()
+    }
+
+    // A worker that cannot start after `spawnAttempts` tries is not retried again. The pool keeps
+    // serving with the workers it has; with none left, everything waiting fails with the SpawnError.
+    const giveUp = (error: SpawnError) => {
+      if (started !== undefined) {
+        started(error)
+        started = undefined
+        return
+      }
+      if (slots.some((slot) => slot !== undefined)) return
+      broken = error
+      failQueued(error)
+    }
+
+    const failQueued = (error: WorkerPoolError | ((tag: string) => WorkerPoolError)) => {
+      let job: Job | undefined
+      while ((job = queue.shift()) !== undefined) {
+        if (job.state !== QUEUED) continue
+        job.state = DONE
+        job.resolve(typeof error === "function" ? error(job.request.tag) : error)
+      }
+      queued = 0
+      let waiter
+      while ((waiter = waiters.shift()) !== undefined) {
+        if (waiter.active) waiter.admit()
+      }
+    }
+
+    const terminate = (slot: Slot, reason: string) => {
+      if (slot.killReason !== undefined || slot.raw === undefined) return
+      slot.killReason = reason
+      Spawn.kill(slot.raw)
+    }
+
+    // -------------------------------------------------------------------------
+    // messages
+    // -------------------------------------------------------------------------
+
+    const onMessage = (slot: Slot, message: Wire.Message) => {
+      if (message[0] === Wire.MSG_BOOT_FAILED) {
+        slot.bootFailure = message[1]
+        return
+      }
+      for (const [id, result] of message[1]) {
+        const job = slot.inflight.get(id)
+        if (job === undefined) continue
+        slot.inflight.delete(id)
+        clearTimeout(job.timer)
+        job.timer = undefined
+        if (job.state === INFLIGHT) {
+          job.state = DONE
+          job.resolve(result)
+        } else {
+          job.state = DONE
+        }
+      }
+      armGrace(slot)
+      schedule()
+    }
+
+    // A task whose caller is gone may be stuck in a synchronous loop. Only the tasks that can be
+    // running (the oldest `concurrency` ones sent to the worker) get a grace timer; when it fires
+    // the worker is terminated and replaced.
+    const armGrace = (slot: Slot) => {
+      let n = 0
+      for (const job of slot.inflight.values()) {
+        if (n++ >= options.concurrency) break
+        if (job.state === ABANDONED && job.timer === undefined) {
+          job.timer = setTimeout(() => {
+            terminate(
+              slot,
+              `task '${job.request.tag}' did not stop within ${options.interruptGraceMs} ms of its interruption; the worker was terminated`
+            )
+          }, options.interruptGraceMs)
+        }
+      }
+    }
+
+    const abandon = (job: Job) => {
+      const slot = job.slot!
+      job.state = ABANDONED
+      clearTimeout(job.timer)
+      job.timer = undefined
+      slot.outbox.push([Wire.REQ_INTERRUPT, job.id])
+      armGrace(slot)
+      schedule()
+    }
+
+    // -------------------------------------------------------------------------
+    // scheduling
+    // -------------------------------------------------------------------------
+
+    const schedule = () => {
+      if (!scheduled) {
+        scheduled = true
+        queueMicrotask(dispatch)
+      }
+    }
+
+    const nextQueued = (): Job | undefined => {
+      let job: Job | undefined
+      while ((job = queue.peek()) !== undefined && job.state !== QUEUED) queue.shift()
+      return job
+    }
+
+    const assign = (slot: Slot, job: Job) => {
+      queue.shift()
+      queued--
+      job.state = INFLIGHT
+      job.slot = slot
+      slot.inflight.set(job.id, job)
+      slot.outbox.push([job.request.chunk ? Wire.REQ_CHUNK : Wire.REQ_RUN, job.id, job.request.payload, job.request.span])
+      if (job.request.timeoutMs !== undefined) {
+        const timeoutMs = job.request.timeoutMs
+        job.timer = setTimeout(() => {
+          job.timer = undefined
+          if (job.state !== INFLIGHT) return
+          job.resolve(new TaskTimeout({ task: job.request.tag, millis: timeoutMs }))
+          abandon(job)
+        }, timeoutMs)
+      }
+    }
+
+    const dispatch = () => {
+      scheduled = false
+      if (queued > 0 && readyCount > 0) {
+        const n = slots.length
+        for (let k = 0; k < n && queued > 0; k++) {
+          const slot = slots[(roundRobin + k) % n]
+          if (slot === undefined || slot.state !== READY) continue
+          const free = options.concurrency - slot.inflight.size
+          if (free <= 0) continue
+          // With a deep queue, each worker takes a fair share in one message (at most MAX_BATCH),
+          // small enough that uneven tasks still balance; with a short queue, one task per free slot.
+          let take = Math.max(free, Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4))))
+          let job: Job | undefined
+          while (take-- > 0 && (job = nextQueued()) !== undefined) {
+            // a task with a timeout is only sent to a free slot, so that its timer starts with it
+            if (job.request.timeoutMs !== undefined && slot.inflight.size >= options.concurrency) break
+            assign(slot, job)
+          }
+        }
+        roundRobin++
+        admit()
+      }
+      for (const slot of slots) {
+        if (slot !== undefined && slot.outbox.length > 0) send(slot)
+      }
+    }
+
+    const admit = () => {
+      let waiter
+      while (queued < options.maxQueue && (waiter = waiters.shift()) !== undefined) {
+        if (waiter.active) waiter.admit()
+      }
+    }
+
+    const send = (slot: Slot) => {
+      const requests = slot.outbox
+      slot.outbox = []
+      if (trySend(slot, requests)) return
+      if (requests.length === 1) return sendFailed(slot, requests[0]!)
+      // One payload that cannot be cloned must not fail its batch-mates: send them one by one.
+      for (const request of requests) {
+        if (!trySend(slot, [request])) sendFailed(slot, request)
+      }
+    }
+
+    let lastSendError: unknown
+    const trySend = (slot: Slot, requests: ReadonlyArray<Wire.Request>): boolean => {
+      const exit = Effect.runSyncExit(slot.backing!.send(requests))
+      if (exit._tag === "Success") return true
+      lastSendError = exit.cause
+      return false
+    }
+
+    const sendFailed = (slot: Slot, request: Wire.Request) => {
+      const job = slot.inflight.get(request[1])
+      if (job === undefined || request[0] === Wire.REQ_INTERRUPT) return
+      slot.inflight.delete(job.id)
+      clearTimeout(job.timer)
+      if (job.state === INFLIGHT) {
+        job.resolve(new EncodeError({ task: job.request.tag, reason: describeSendError(lastSendError) }))
+      }
+      job.state = DONE
+    }
+
+    // -------------------------------------------------------------------------
+    // the Core
+    // -------------------------------------------------------------------------
+
+    const submit = (request: CoreRequest, resolve: (result: CoreResult) => void): () => void => {
+      if (closed) {
+        resolve(new PoolClosed({ task: request.tag }))
+        return noop
+      }
+      if (broken !== undefined) {
+        resolve(broken)
+        return noop
+      }
+      const job: Job = { id: nextJobId++, request, resolve, state: QUEUED, slot: undefined, timer: undefined }
+      const enqueue = () => {
+        if (closed || broken !== undefined) {
+          job.state = DONE
+          return resolve(broken ?? new PoolClosed({ task: request.tag }))
+        }
+        queue.push(job)
+        queued++
+        schedule()
+      }
+      if (queued < options.maxQueue && waiters.length === 0) {
+        enqueue()
+        return () => cancel(job)
+      }
+      // backpressure: wait for room in the queue, woken one at a time in arrival order
+      let admitted = false
+      const waiter = {
+        active: true,
+        admit: () => {
+          admitted = true
+          enqueue()
+        }
+      }
+      waiters.push(waiter)
+      return () => {
+        if (admitted) return cancel(job)
+        waiter.active = false
+      }
+    }
+
+    const cancel = (job: Job) => {
+      switch (job.state) {
+        case QUEUED: {
+          job.state = DONE
+          queued--
+          admit()
+          return
+        }
+        case INFLIGHT:
+          return abandon(job)
+      }
+    }
+
+    const broadcast = (request: CoreRequest, resolve: (results: ReadonlyArray<CoreResult>) => void): () => void => {
+      const targets = slots.filter((slot): slot is Slot => slot !== undefined && slot.state === READY)
+      const results: Array<CoreResult> = new Array(targets.length)
+      let remaining = targets.length
+      if (remaining === 0) {
+        resolve(results)
+        return noop
+      }
+      const jobs = targets.map((slot, i) => {
+        const job: Job = {
+          id: nextJobId++,
+          request,
+          resolve: (result) => {
+            results[i] = result
+            if (--remaining === 0) resolve(results)
+          },
+          state: INFLIGHT,
+          slot,
+          timer: undefined
+        }
+        slot.inflight.set(job.id, job)
+        slot.outbox.push([request.chunk ? Wire.REQ_CHUNK : Wire.REQ_RUN, job.id, request.payload, request.span])
+        return job
+      })
+      schedule()
+      return () => {
+        for (const job of jobs) if (job.state === INFLIGHT) abandon(job)
+      }
+    }
+
+    // -------------------------------------------------------------------------
+    // start and close
+    // -------------------------------------------------------------------------
+
+    const close = Effect.suspend(() => {
+      closed = true
+      failQueued((tag) => new PoolClosed({ task: tag }))
+      const live = slots.filter((slot): slot is Slot => slot !== undefined)
+      return Effect.forEach(live, (slot) =>
+        Effect.async<void>((resume) => {
+          if (slot.state === DEAD) return resume(Effect.void)
+          slot.state = CLOSING
+          slot.onExit = () => resume(Effect.void)
+          clearTimeout(slot.timer)
+          // ask politely (the worker interrupts its tasks and exits), then insist
+          slot.timer = setTimeout(() => {
+            if (slot.raw !== undefined) Spawn.kill(slot.raw)
+          }, options.interruptGraceMs)
+          if (slot.fiber !== undefined) slot.fiber.unsafeInterruptAsFork(FiberId.none)
+          if (slot.raw === undefined) onExit(slot, null, null)
+        }), { concurrency: "unbounded", discard: true })
+    })
+
+    yield* Effect.addFinalizer(() => close)
+
+    for (let i = 0; i < options.size; i++) spawnSlot(i)
+    const failure = yield* Effect.async<SpawnError | undefined>((resume) => {
+      started = (error) => resume(Effect.succeed(error))
+    })
+    if (failure !== undefined) return yield* failure
+
+    return { size: () => readyCount, submit, broadcast } satisfies Core
+  })
+
+const noop = () => {}
+
+const describeSendError = (cause: unknown): string => {
+  const error = Cause.isCause(cause) ? Cause.squash(cause) : cause
+  const inner = typeof error === "object" && error !== null && "cause" in error ? (error as { cause: unknown }).cause : error
+  return inner instanceof Error ? `${inner.name}: ${inner.message}` : String(inner)
+}

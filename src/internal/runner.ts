@@ -1,0 +1,196 @@
+import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
+import { PlatformRunner } from "@effect/platform/WorkerRunner"
+import type { WorkerError } from "@effect/platform/WorkerError"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
+import * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
+import type * as Task from "../Task.js"
+import type { TaskRunner } from "../workers/TaskRunner.js"
+import * as Wire from "./wire.js"
+
+export const ServeSymbol: unique symbol = Symbol.for("effect-parallel/TaskRunner/serve")
+
+/** What the pool tells each worker it starts. */
+export interface WorkerConfig {
+  readonly concurrency: number
+  readonly module: string
+}
+
+interface Job {
+  readonly id: number
+  readonly chunk: boolean
+  readonly payload: unknown
+  readonly span: Wire.SpanContext | undefined
+}
+
+interface Entry {
+  readonly ctor: Task.AnyClass
+  readonly handler: (task: Task.Any) => Effect.Effect<unknown, unknown, unknown>
+}
+
+const describe = (cause: Cause.Cause<unknown>): string => Cause.pretty(cause, { renderErrorCause: true })
+
+export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void => {
+  const entries = new Map<string, Entry>()
+  for (const ctor of runner.tasks) {
+    const handler = runner.handlers.get(ctor._tag)
+    if (handler !== undefined) entries.set(ctor._tag, { ctor, handler })
+  }
+  const served = Array.from(entries.keys()).join(", ")
+
+  const program = Effect.gen(function*() {
+    const platform = yield* PlatformRunner
+    const closeLatch = yield* Deferred.make<void, WorkerError>()
+    const backing = yield* platform.start<ReadonlyArray<Wire.Request>, Wire.Message>(closeLatch)
+    const scope = yield* Effect.scope
+
+    const context = yield* Layer.buildWithScope(runner.layer, scope).pipe(
+      Effect.catchAllCause((cause) =>
+        backing.send(0, [Wire.MSG_BOOT_FAILED, `the initialisation Layer failed: ${describe(cause)}`]).pipe(
+          Effect.zipRight(Effect.failCause(cause))
+        )
+      )
+    )
+    const runtime = yield* Effect.runtime<never>().pipe(
+      Effect.map(Runtime.updateContext((ctx) => Context.merge(ctx, context)))
+    )
+    const runFork = Runtime.runFork(runtime)
+
+    const queue: Array<Job> = []
+    let queueHead = 0
+    const queued = new Map<number, Job>()
+    const running = new Map<number, Fiber.RuntimeFiber<Wire.WireExit | Wire.ChunkExit, never>>()
+    let outbox: Array<Wire.Reply> = []
+    let flushScheduled = false
+
+    const flush = () => {
+      flushScheduled = false
+      const replies = outbox
+      outbox = []
+      Effect.runSync(backing.send(0, [Wire.MSG_REPLIES, replies]))
+    }
+    const reply = (id: number, result: Wire.WireExit | Wire.ChunkExit) => {
+      outbox.push([id, result])
+      if (!flushScheduled) {
+        flushScheduled = true
+        queueMicrotask(flush)
+      }
+    }
+
+    const runOne = (encoded: unknown): Effect.Effect<Wire.WireExit> => {
+      const tag = typeof encoded === "object" && encoded !== null ? (encoded as { _tag?: unknown })._tag : undefined
+      const entry = typeof tag === "string" ? entries.get(tag) : undefined
+      if (entry === undefined) {
+        return Effect.succeed([
+          Wire.EXIT_DECODE,
+          `worker module '${config.module}' has no handler for task '${String(tag)}' (it serves: ${served || "nothing"})`
+        ])
+      }
+      const decoded = Wire.codecOf(entry.ctor).decode(encoded)
+      if (Either.isLeft(decoded)) {
+        return Effect.succeed([Wire.EXIT_DECODE, Wire.formatParseError(decoded.left)])
+      }
+      return Effect.map(Effect.exit(entry.handler(decoded.right)), (exit) => Wire.encodeExit(entry.ctor, exit)) as Effect.Effect<
+        Wire.WireExit
+      >
+    }
+
+    const runChunk = (items: ReadonlyArray<unknown>): Effect.Effect<Wire.ChunkExit> =>
+      Effect.suspend(() => {
+        const successes: Array<unknown> = []
+        let i = 0
+        const loop: Effect.Effect<Wire.ChunkExit> = Effect.suspend(() => {
+          if (i >= items.length) return Effect.succeed([successes, undefined] as const)
+          return Effect.flatMap(runOne(items[i++]), (exit) => {
+            if (exit[0] !== Wire.EXIT_SUCCESS) return Effect.succeed([successes, exit] as const)
+            successes.push(exit[1])
+            return loop
+          })
+        })
+        return loop
+      })
+
+    const start = (job: Job) => {
+      let effect: Effect.Effect<Wire.WireExit | Wire.ChunkExit> = job.chunk
+        ? runChunk(job.payload as ReadonlyArray<unknown>)
+        : runOne(job.payload)
+      if (job.span !== undefined) {
+        effect = Effect.withParentSpan(
+          effect,
+          Tracer.externalSpan({ traceId: job.span[0], spanId: job.span[1], sampled: job.span[2] })
+        )
+      }
+      const fiber = runFork(effect)
+      running.set(job.id, fiber)
+      fiber.addObserver((exit) => {
+        running.delete(job.id)
+        reply(
+          job.id,
+          Exit.isSuccess(exit)
+            ? exit.value
+            : Cause.isInterruptedOnly(exit.cause)
+            ? [Wire.EXIT_INTERRUPT]
+            : [Wire.EXIT_DIE, Wire.encodeDefect(Cause.squash(exit.cause))]
+        )
+        pump()
+      })
+    }
+
+    const pump = () => {
+      while (running.size < config.concurrency && queueHead < queue.length) {
+        const job = queue[queueHead]!
+        queue[queueHead++] = undefined as never
+        if (!queued.delete(job.id)) continue
+        start(job)
+      }
+      if (queueHead === queue.length) {
+        queue.length = 0
+        queueHead = 0
+      }
+    }
+
+    const onMessage = (_port: number, requests: ReadonlyArray<Wire.Request>) => {
+      for (const request of requests) {
+        if (request[0] === Wire.REQ_INTERRUPT) {
+          if (queued.delete(request[1])) {
+            reply(request[1], [Wire.EXIT_INTERRUPT])
+          } else {
+            running.get(request[1])?.unsafeInterruptAsFork(FiberId.none)
+          }
+          continue
+        }
+        const job: Job = { id: request[1], chunk: request[0] === Wire.REQ_CHUNK, payload: request[2], span: request[3] }
+        queued.set(job.id, job)
+        queue.push(job)
+      }
+      pump()
+    }
+
+    yield* Scope.addFinalizer(
+      scope,
+      Effect.suspend(() => {
+        queued.clear()
+        return Fiber.interruptAll(Array.from(running.values()))
+      })
+    )
+    yield* backing.run<never, never, never>(onMessage)
+    yield* Deferred.await(closeLatch)
+  }).pipe(Effect.scoped, Effect.provide(NodeWorkerRunner.layer))
+
+  Effect.runFork(program).addObserver((exit) => {
+    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
+      process.exitCode = 1
+    }
+    // Let pending messages drain, then end the thread or process even if user code left handles open.
+    setImmediate(() => process.exit())
+  })
+}

@@ -1,0 +1,172 @@
+import * as Cause from "effect/Cause"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { DecodeError, EncodeError } from "../Errors.js"
+import type * as Task from "../Task.js"
+
+// main -> worker
+export const REQ_RUN = 0
+export const REQ_CHUNK = 1
+export const REQ_INTERRUPT = 2
+/** A run carries one encoded task; a chunk carries an array of them, run in order. */
+export type Request =
+  | readonly [typeof REQ_RUN | typeof REQ_CHUNK, id: number, payload: unknown, span: SpanContext | undefined]
+  | readonly [typeof REQ_INTERRUPT, id: number]
+export type SpanContext = readonly [traceId: string, spanId: string, sampled: boolean]
+
+// worker -> main
+export const MSG_REPLIES = 0
+export const MSG_BOOT_FAILED = 1
+export type Message =
+  | readonly [typeof MSG_REPLIES, ReadonlyArray<Reply>]
+  | readonly [typeof MSG_BOOT_FAILED, reason: string]
+export type Reply = readonly [id: number, result: WireExit | ChunkExit]
+
+export const EXIT_SUCCESS = 0
+export const EXIT_FAILURE = 1
+export const EXIT_DIE = 2
+export const EXIT_INTERRUPT = 3
+export const EXIT_DECODE = 4
+export type WireExit =
+  | readonly [typeof EXIT_SUCCESS, unknown]
+  | readonly [typeof EXIT_FAILURE, unknown]
+  | readonly [typeof EXIT_DIE, unknown]
+  | readonly [typeof EXIT_INTERRUPT]
+  | readonly [typeof EXIT_DECODE, reason: string]
+/** The encoded successes of a chunk, in order, and the exit that stopped it early, if any. */
+export type ChunkExit = readonly [successes: ReadonlyArray<unknown>, stop: WireExit | undefined]
+
+interface Codec {
+  readonly encode: (task: Task.Any) => Either.Either<unknown, ParseResult.ParseError>
+  readonly decode: (u: unknown) => Either.Either<Task.Any, ParseResult.ParseError>
+  readonly encodeSuccess: (a: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  readonly decodeSuccess: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  readonly encodeFailure: (e: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  readonly decodeFailure: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+}
+
+const codecs = new WeakMap<object, Codec>()
+
+export const codecOf = (ctor: Task.AnyClass): Codec => {
+  let codec = codecs.get(ctor)
+  if (codec === undefined) {
+    const self = ctor as unknown as Schema.Schema<Task.Any, unknown>
+    codec = {
+      encode: Schema.encodeEither(self),
+      decode: Schema.decodeUnknownEither(self),
+      encodeSuccess: Schema.encodeUnknownEither(ctor.success as Schema.Schema<unknown, unknown>),
+      decodeSuccess: Schema.decodeUnknownEither(ctor.success as Schema.Schema<unknown, unknown>),
+      encodeFailure: Schema.encodeUnknownEither(ctor.failure as Schema.Schema<unknown, unknown>),
+      decodeFailure: Schema.decodeUnknownEither(ctor.failure as Schema.Schema<unknown, unknown>)
+    }
+    codecs.set(ctor, codec)
+  }
+  return codec
+}
+
+export const classOf = (task: Task.Any): Task.AnyClass => task.constructor as unknown as Task.AnyClass
+
+export const formatParseError = (error: ParseResult.ParseError): string =>
+  ParseResult.TreeFormatter.formatErrorSync(error)
+
+/** Encodes a task on the main side; a Schema failure is an `EncodeError` for this caller only. */
+export const encodeTask = (task: Task.Any): Either.Either<unknown, EncodeError> => {
+  if (task === null || typeof task !== "object" || typeof task._tag !== "string") {
+    return Either.left(new EncodeError({ task: "<unknown>", reason: "not a task value (define it with Task.Class)" }))
+  }
+  const encoded = codecOf(classOf(task)).encode(task)
+  return Either.isRight(encoded)
+    ? Either.right(encoded.right)
+    : Either.left(new EncodeError({ task: task._tag, reason: formatParseError(encoded.left) }))
+}
+
+// ---------------------------------------------------------------------------
+// defects keep the remote name, message and stack
+// ---------------------------------------------------------------------------
+
+interface WireError {
+  readonly __effectParallelError: true
+  readonly name: string
+  readonly message: string
+  readonly stack: string | undefined
+}
+
+const isWireError = (u: unknown): u is WireError =>
+  typeof u === "object" && u !== null && (u as WireError).__effectParallelError === true
+
+export const encodeDefect = (defect: unknown): unknown => {
+  if (defect instanceof Error) {
+    return { __effectParallelError: true, name: defect.name, message: defect.message, stack: defect.stack }
+  }
+  if (defect === null || typeof defect !== "object" && typeof defect !== "function" && typeof defect !== "symbol") {
+    return defect
+  }
+  try {
+    return structuredClone(defect)
+  } catch {
+    return String(defect)
+  }
+}
+
+export const decodeDefect = (u: unknown): unknown => {
+  if (!isWireError(u)) return u
+  const error = new Error(u.message)
+  error.name = u.name
+  if (u.stack !== undefined) error.stack = u.stack
+  return error
+}
+
+// ---------------------------------------------------------------------------
+// exits
+// ---------------------------------------------------------------------------
+
+/** Worker side: encodes the exit of a handler with the task's Schemas. */
+export const encodeExit = (ctor: Task.AnyClass, exit: Exit.Exit<unknown, unknown>): WireExit => {
+  if (Exit.isSuccess(exit)) {
+    const encoded = codecOf(ctor).encodeSuccess(exit.value)
+    return Either.isRight(encoded)
+      ? [EXIT_SUCCESS, encoded.right]
+      : [EXIT_DIE, encodeDefect(new Error(`the result of '${ctor._tag}' failed its success Schema: ${formatParseError(encoded.left)}`))]
+  }
+  return encodeCause(ctor, exit.cause)
+}
+
+export const encodeCause = (ctor: Task.AnyClass, cause: Cause.Cause<unknown>): WireExit => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) {
+    const encoded = codecOf(ctor).encodeFailure(failure.value)
+    return Either.isRight(encoded)
+      ? [EXIT_FAILURE, encoded.right]
+      : [EXIT_DIE, encodeDefect(new Error(`the failure of '${ctor._tag}' failed its failure Schema: ${formatParseError(encoded.left)}`))]
+  }
+  const defect = Cause.dieOption(cause)
+  if (Option.isSome(defect)) return [EXIT_DIE, encodeDefect(defect.value)]
+  return [EXIT_INTERRUPT]
+}
+
+/** Main side: decodes a worker's reply into the task's typed exit. */
+export const decodeExit = (task: Task.Any, wire: WireExit): Exit.Exit<unknown, unknown> => {
+  switch (wire[0]) {
+    case EXIT_SUCCESS: {
+      const decoded = codecOf(classOf(task)).decodeSuccess(wire[1])
+      return Either.isRight(decoded) ? Exit.succeed(decoded.right) : Exit.fail(decodeError(task, decoded.left))
+    }
+    case EXIT_FAILURE: {
+      const decoded = codecOf(classOf(task)).decodeFailure(wire[1])
+      return Either.isRight(decoded) ? Exit.fail(decoded.right) : Exit.fail(decodeError(task, decoded.left))
+    }
+    case EXIT_DIE:
+      return Exit.die(decodeDefect(wire[1]))
+    case EXIT_INTERRUPT:
+      return Exit.interrupt(FiberId.none)
+    case EXIT_DECODE:
+      return Exit.fail(new DecodeError({ task: task._tag, reason: wire[1] }))
+  }
+}
+
+const decodeError = (task: Task.Any, error: ParseResult.ParseError) =>
+  new DecodeError({ task: task._tag, reason: formatParseError(error) })

@@ -1,0 +1,198 @@
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { WorkerPoolError } from "../Errors.js"
+import * as Job from "../Job.js"
+import * as WorkerPool from "../services/WorkerPool.js"
+
+import type * as Task from "../Task.js"
+import * as Chunking from "./chunking.js"
+import type { Core, CoreResult } from "./pool.js"
+import * as Wire from "./wire.js"
+
+const toMillis = (timeout: Duration.DurationInput | undefined): number | undefined =>
+  timeout === undefined ? undefined : Duration.toMillis(Duration.decode(timeout))
+
+const spanOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Wire.SpanContext | undefined => {
+  const span = fiber.currentSpan
+  return span !== undefined && span._tag === "Span" && span.sampled ? [span.traceId, span.spanId, true] : undefined
+}
+
+const isError = (result: CoreResult): result is WorkerPoolError => !Array.isArray(result)
+
+const exitOf = (task: Task.Any, result: CoreResult): Exit.Exit<any, any> =>
+  isError(result) ? Exit.fail(result) : Wire.decodeExit(task, result as Wire.WireExit)
+
+/** The values of a chunk, in order, and the exit that stopped it early, if any. */
+type ChunkOutcome = readonly [values: Array<unknown>, stop: Exit.Exit<never, unknown> | undefined]
+
+const chunkOutcome = (tasks: ReadonlyArray<Task.Any>, result: CoreResult): ChunkOutcome => {
+  if (isError(result)) return [[], Exit.fail(result)]
+  const [successes, stop] = result as Wire.ChunkExit
+  const values: Array<unknown> = new Array(successes.length)
+  for (let i = 0; i < successes.length; i++) {
+    const exit = Wire.decodeExit(tasks[i]!, [Wire.EXIT_SUCCESS, successes[i]])
+    if (Exit.isFailure(exit)) return [values.slice(0, i), exit as Exit.Exit<never, unknown>]
+    values[i] = exit.value
+  }
+  return [values, stop === undefined ? undefined : Wire.decodeExit(tasks[successes.length]!, stop) as Exit.Exit<never>]
+}
+
+export const make = (core: Core, scope: Scope.Scope, workers: number, concurrency: number): WorkerPool.WorkerPool => {
+  const capacity = workers * concurrency
+
+  const run = <T extends Task.Any>(task: T, options?: WorkerPool.WorkerPool.RunOptions) =>
+    Effect.withFiberRuntime<Task.Success<T>, WorkerPool.Error<T>>((fiber) => {
+      const encoded = Wire.encodeTask(task)
+      if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
+      const request = {
+        chunk: false,
+        payload: encoded.right,
+        tag: task._tag,
+        timeoutMs: toMillis(options?.timeout),
+        span: spanOf(fiber)
+      }
+      return Effect.async((resume) => {
+        const cancel = core.submit(request, (result) => resume(exitOf(task, result)))
+        return Effect.sync(cancel)
+      })
+    })
+
+  const runChunk = (tasks: ReadonlyArray<Task.Any>, timeoutMs: number | undefined) =>
+    Effect.withFiberRuntime<ChunkOutcome, WorkerPoolError>((fiber) => {
+      const payload: Array<unknown> = new Array(tasks.length)
+      for (let i = 0; i < tasks.length; i++) {
+        const encoded = Wire.encodeTask(tasks[i]!)
+        if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
+        payload[i] = encoded.right
+      }
+      const request = { chunk: true, payload, tag: tasks[0]!._tag, timeoutMs, span: spanOf(fiber) }
+      return Effect.async((resume) => {
+        const cancel = core.submit(request, (result) => resume(Exit.succeed(chunkOutcome(tasks, result))))
+        return Effect.sync(cancel)
+      })
+    })
+
+  // Input -> chunks of [index, task], pulled lazily, sized by the chunking policy.
+  const chunksOf = <A, T extends Task.Any, E, R>(
+    items: WorkerPool.Input<A, E, R>,
+    f: (item: A, index: number) => T,
+    options: WorkerPool.WorkerPool.MapOptions | undefined,
+    policy: { size: number }
+  ): Stream.Stream<Chunk.Chunk<readonly [number, T]>, E, R> => {
+    const chunkSize = options?.chunkSize ?? "auto"
+    if (typeof chunkSize === "number") policy.size = Math.max(1, Math.floor(chunkSize))
+    else if (Array.isArray(items)) policy.size = Chunking.autoChunkSize(items.length, workers)
+    const source: Stream.Stream<A, E, R> = Stream.StreamTypeId in (items as object)
+      ? items as Stream.Stream<A, E, R>
+      : Stream.fromIterable(items as Iterable<A>)
+    const indexed = Stream.mapAccum(source, 0, (i, a) => [i + 1, [i, f(a, i)] as const])
+    return Stream.unwrapScoped(Effect.map(Stream.toPull(indexed), (pull) => {
+      let buffer: Array<readonly [number, T]> = []
+      let done = false
+      const next: Effect.Effect<Chunk.Chunk<readonly [number, T]>, Option.Option<E>, R> = Effect.suspend(() => {
+        if (buffer.length >= policy.size || (done && buffer.length > 0)) {
+          const out = buffer.slice(0, policy.size)
+          buffer = buffer.slice(policy.size)
+          return Effect.succeed(Chunk.unsafeFromArray(out))
+        }
+        if (done) return Effect.fail(Option.none())
+        return Effect.matchEffect(pull, {
+          onFailure: (error) => {
+            if (Option.isSome(error)) return Effect.fail(error)
+            done = true
+            return next
+          },
+          onSuccess: (chunk) => {
+            for (const item of chunk) buffer.push(item)
+            return next
+          }
+        })
+      })
+      return Stream.repeatEffectOption(next)
+    }))
+  }
+
+  const adapt = (policy: { size: number; adaptive: boolean }, items: number, started: number) => {
+    if (!policy.adaptive || items === 0) return
+    policy.size = Chunking.nextChunkSize((performance.now() - started) / items)
+  }
+
+  const streamChunks = <A, T extends Task.Any, E, R>(
+    items: WorkerPool.Input<A, E, R>,
+    f: (item: A, index: number) => T,
+    options: WorkerPool.WorkerPool.MapOptions | undefined,
+    unordered: boolean
+  ) => {
+    const adaptive = (options?.chunkSize ?? "auto") === "auto" && !Array.isArray(items)
+    const policy = { size: 1, adaptive }
+    const timeoutMs = toMillis(options?.timeout)
+    return chunksOf(items, f, options, policy).pipe(
+      Stream.mapEffect((chunk) => {
+        const entries = Chunk.toReadonlyArray(chunk)
+        const started = performance.now()
+        return Effect.map(
+          runChunk(entries.map((entry) => entry[1]), timeoutMs),
+          ([values, stop]) => {
+            adapt(policy, values.length, started)
+            return [entries, values, stop] as const
+          }
+        )
+      }, { concurrency: options?.concurrency ?? capacity * 2, unordered }),
+      Stream.flatMap(([entries, values, stop]) => {
+        const out = Stream.fromIterable(values.map((value, i) => unordered ? { index: entries[i]![0], value } : value))
+        return stop === undefined ? out : Stream.concat(out, stop as Effect.Effect<never, unknown>)
+      })
+    )
+  }
+
+  const stream: WorkerPool.WorkerPool["stream"] = (items, f, options) =>
+    streamChunks(items, f, options, false) as any
+
+  const streamUnordered: WorkerPool.WorkerPool["streamUnordered"] = (items, f, options) =>
+    streamChunks(items, f, options, true) as any
+
+  const map: WorkerPool.WorkerPool["map"] = (items, f, options) =>
+    Effect.map(Stream.runCollect(stream(items, f, options)), Chunk.toArray)
+
+  const submit: WorkerPool.WorkerPool["submit"] = (task, options) =>
+    Effect.map(Effect.forkIn(run(task, options), scope), Job.fromFiber)
+
+  const broadcast: WorkerPool.WorkerPool["broadcast"] = (task, options) =>
+    Effect.withFiberRuntime((fiber) => {
+      const encoded = Wire.encodeTask(task)
+      if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
+      const request = {
+        chunk: false,
+        payload: encoded.right,
+        tag: task._tag,
+        timeoutMs: toMillis(options?.timeout),
+        span: spanOf(fiber)
+      }
+      return Effect.async<Array<Task.Success<typeof task>>, WorkerPool.Error<typeof task>>((resume) => {
+        const cancel = core.broadcast(request, (results) => {
+          const exits = results.map((result) => exitOf(task, result))
+          resume(exits.find(Exit.isFailure) ?? Exit.succeed(exits.map((exit) => (exit as Exit.Success<any, any>).value)))
+        })
+        return Effect.sync(cancel)
+      })
+    })
+
+  return {
+    [WorkerPool.TypeId]: WorkerPool.TypeId,
+    size: Effect.sync(core.size),
+    capacity,
+    run,
+    submit,
+    map,
+    stream,
+    streamUnordered,
+    broadcast
+  }
+}
