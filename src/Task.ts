@@ -42,7 +42,7 @@ export const Class: typeof Schema.TaggedRequest = Schema.TaggedRequest
  * @since 0.1.0
  * @category models
  */
-export type Any = Schema.TaggedRequest<string, any, any, never, any, any, any, any, unknown>
+export type Any = Schema.TaggedRequest.All
 
 /**
  * Any task class (the constructor made by `Task.Class`).
@@ -52,8 +52,8 @@ export type Any = Schema.TaggedRequest<string, any, any, never, any, any, any, a
  */
 export interface AnyClass {
   readonly _tag: string
-  readonly success: Schema.Schema.Any
-  readonly failure: Schema.Schema.Any
+  readonly success: Schema.Schema.All
+  readonly failure: Schema.Schema.All
   new(...args: ReadonlyArray<any>): Any
 }
 

@@ -27,6 +27,16 @@ export class Deque<A> {
     return item
   }
 
+  /** Puts items back at the front, keeping their order. */
+  unshiftAll(items: ReadonlyArray<A>): void {
+    for (let i = items.length - 1; i >= 0; i--) {
+      if (this.count === this.items.length) this.grow()
+      this.head = (this.head - 1) & (this.items.length - 1)
+      this.items[this.head] = items[i]
+      this.count++
+    }
+  }
+
   private grow(): void {
     const next: Array<A | undefined> = new Array(this.items.length * 2)
     for (let i = 0; i < this.count; i++) next[i] = this.items[(this.head + i) & (this.items.length - 1)]

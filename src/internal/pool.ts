@@ -52,6 +52,8 @@ interface Job {
   readonly id: number
   readonly request: CoreRequest
   readonly resolve: (result: CoreResult) => void
+  /** Bound to its worker (broadcast): never moved to another one. */
+  readonly pinned: boolean
   state: number
   slot: Slot | undefined
   timer: ReturnType<typeof setTimeout> | undefined
@@ -73,7 +75,7 @@ interface Slot {
   outbox: Array<Wire.Request>
   bootFailure: string | undefined
   killReason: string | undefined
-  lastError: Error | undefined
+  uncaught: string | undefined
   timer: ReturnType<typeof setTimeout> | undefined
   onExit: (() => void) | undefined
 }
@@ -83,7 +85,7 @@ const MAX_BATCH = 64
 /** Why a worker's exit failed its tasks, in words. */
 const exitReason = (slot: Slot, code: number | null, signal: string | null): string =>
   slot.killReason ??
-    (slot.lastError !== undefined ? `uncaught ${slot.lastError.stack ?? slot.lastError.message}` : undefined) ??
+    (slot.uncaught !== undefined ? `uncaught ${slot.uncaught}` : undefined) ??
     (signal !== null ? `killed by signal ${signal}` : `exited with code ${code}`)
 
 export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, SpawnError, Scope.Scope> =>
@@ -103,6 +105,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     let roundRobin = 0
     let scheduled = false
     let started: ((error: SpawnError | undefined) => void) | undefined
+    const requeue: Array<Job> = []
 
     // -------------------------------------------------------------------------
     // workers
@@ -120,7 +123,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         outbox: [],
         bootFailure: undefined,
         killReason: undefined,
-        lastError: undefined,
+        uncaught: undefined,
         timer: undefined,
         onExit: undefined
       }
@@ -135,7 +138,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         })
         slot.raw = raw
         raw.on("error", (error: Error) => {
-          slot.lastError = error
+          slot.uncaught = error.stack ?? error.message
         })
         raw.once("exit", (code: number | null, signal: string | null) => onExit(slot, code, signal ?? null))
         return raw
@@ -189,9 +192,18 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       slot.fiber?.unsafeInterruptAsFork(FiberId.none)
       const inflight = Array.from(slot.inflight.values())
       slot.inflight.clear()
+      let position = 0
       for (const job of inflight) {
         clearTimeout(job.timer)
+        job.timer = undefined
+        // The worker runs its tasks in the order they were sent, at most `concurrency` at a time:
+        // the ones behind those never started, so they go back to the front of the queue.
+        const started = position++ < options.concurrency
         if (job.state !== INFLIGHT) continue
+        if (!started && !closed && !job.pinned) {
+          requeue.push(job)
+          continue
+        }
         job.state = DONE
         job.resolve(
           closed ? new PoolClosed({ task: job.request.tag }) : new WorkerCrashed({
@@ -203,11 +215,20 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           })
         )
       }
+      if (requeue.length > 0) {
+        for (const job of requeue) {
+          job.state = QUEUED
+          job.slot = undefined
+          queued++
+        }
+        queue.unshiftAll(requeue)
+        requeue.length = 0
+      }
       slot.onExit?.()
       if (closed) return
       if (previous === STARTING) {
         bootFailures++
-        const reason = slot.bootFailure ?? slot.lastError?.stack ??
+        const reason = slot.bootFailure ?? slot.uncaught ??
           `the worker exited with ${signal !== null ? `signal ${signal}` : `code ${code}`} before it was ready`
         if (bootFailures >= options.spawnAttempts) {
           giveUp(new SpawnError({ module: options.module, attempts: bootFailures, reason }))
@@ -256,8 +277,9 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     // -------------------------------------------------------------------------
 
     const onMessage = (slot: Slot, message: Wire.Message) => {
-      if (message[0] === Wire.MSG_BOOT_FAILED) {
-        slot.bootFailure = message[1]
+      if (message[0] !== Wire.MSG_REPLIES) {
+        if (message[0] === Wire.MSG_BOOT_FAILED) slot.bootFailure = message[1]
+        else slot.uncaught = message[1]
         return
       }
       for (const [id, result] of message[1]) {
@@ -417,7 +439,15 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         resolve(broken)
         return noop
       }
-      const job: Job = { id: nextJobId++, request, resolve, state: QUEUED, slot: undefined, timer: undefined }
+      const job: Job = {
+        id: nextJobId++,
+        request,
+        resolve,
+        pinned: false,
+        state: QUEUED,
+        slot: undefined,
+        timer: undefined
+      }
       const enqueue = () => {
         if (closed || broken !== undefined) {
           job.state = DONE
@@ -476,6 +506,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
             results[i] = result
             if (--remaining === 0) resolve(results)
           },
+          pinned: true,
           state: INFLIGHT,
           slot,
           timer: undefined

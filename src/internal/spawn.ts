@@ -30,6 +30,13 @@ const config = wt.parentPort ? wt.workerData.effectParallel : JSON.parse(process
 if (!wt.parentPort) {
   delete process.env.${ENV_KEY};
   process.on("disconnect", () => process.exit());
+  // a worker thread's uncaught error reaches the pool as an "error" event; a process tells it itself
+  process.on("uncaughtException", (error) => {
+    const reason = error instanceof Error && error.stack ? error.stack : String(error);
+    process.stderr.write("Uncaught " + reason + "\\n");
+    process.exitCode = 1;
+    try { process.send([1, [2, reason]], () => process.exit(1)); } catch { process.exit(1); }
+  });
 }
 const report = (reason) => {
   const message = [1, [1, reason]];
@@ -40,7 +47,7 @@ const report = (reason) => {
 (async () => {
   if (config.tsx) {
     const api = await import(config.tsx);
-    (api.register ?? api.default.register)();
+    api.register();
   }
   const mod = await import(config.module);
   const runner = mod.default;
@@ -56,9 +63,10 @@ let tsxApi: string | undefined
 const resolveTsx = (): string => {
   if (tsxApi === undefined) {
     const resolve = (import.meta as { resolve?: (specifier: string) => string }).resolve
+    // under some test runners import.meta.resolve is missing: take the ESM entry beside the CJS one
     tsxApi = typeof resolve === "function"
       ? resolve("tsx/esm/api")
-      : pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href
+      : pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href
   }
   return tsxApi
 }

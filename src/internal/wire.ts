@@ -21,9 +21,10 @@ export type SpanContext = readonly [traceId: string, spanId: string, sampled: bo
 // worker -> main
 export const MSG_REPLIES = 0
 export const MSG_BOOT_FAILED = 1
+export const MSG_UNCAUGHT = 2
 export type Message =
   | readonly [typeof MSG_REPLIES, ReadonlyArray<Reply>]
-  | readonly [typeof MSG_BOOT_FAILED, reason: string]
+  | readonly [typeof MSG_BOOT_FAILED | typeof MSG_UNCAUGHT, reason: string]
 export type Reply = readonly [id: number, result: WireExit | ChunkExit]
 
 export const EXIT_SUCCESS = 0
@@ -130,7 +131,7 @@ export const encodeExit = (ctor: Task.AnyClass, exit: Exit.Exit<unknown, unknown
     const encoded = codecOf(ctor).encodeSuccess(exit.value)
     return Either.isRight(encoded)
       ? [EXIT_SUCCESS, encoded.right]
-      : [EXIT_DIE, encodeDefect(new Error(`the result of '${ctor._tag}' failed its success Schema: ${formatParseError(encoded.left)}`))]
+      : [EXIT_DECODE, `the result failed its success Schema: ${formatParseError(encoded.left)}`]
   }
   return encodeCause(ctor, exit.cause)
 }
@@ -141,7 +142,7 @@ export const encodeCause = (ctor: Task.AnyClass, cause: Cause.Cause<unknown>): W
     const encoded = codecOf(ctor).encodeFailure(failure.value)
     return Either.isRight(encoded)
       ? [EXIT_FAILURE, encoded.right]
-      : [EXIT_DIE, encodeDefect(new Error(`the failure of '${ctor._tag}' failed its failure Schema: ${formatParseError(encoded.left)}`))]
+      : [EXIT_DECODE, `the failure failed its failure Schema: ${formatParseError(encoded.left)}`]
   }
   const defect = Cause.dieOption(cause)
   if (Option.isSome(defect)) return [EXIT_DIE, encodeDefect(defect.value)]

@@ -1,0 +1,29 @@
+import { Effect, Schedule } from "effect"
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+export const fixture = (name: string): URL => new URL(`./fixtures/${name}`, import.meta.url)
+
+export const tempDir = (): string => mkdtempSync(join(tmpdir(), "effect-parallel-"))
+
+/** Waits for a condition that another thread or process makes true (polled, bounded). */
+export const waitFor = (what: string, condition: () => boolean) =>
+  Effect.suspend(() => condition() ? Effect.void : Effect.fail(what)).pipe(
+    Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo("20 seconds"))),
+    Effect.orDieWith((what) => new Error(`timed out waiting for ${what}`))
+  )
+
+export const fileSays = (path: string): string | undefined => existsSync(path) ? readFileSync(path, "utf8") : undefined
+
+/** The number of OS threads of this process (Linux). */
+export const threadCount = (): number => readdirSync("/proc/self/task").length
+
+export const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

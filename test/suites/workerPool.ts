@@ -1,0 +1,272 @@
+/**
+ * The WorkerPool contract, run against every pool layer (threads, processes).
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Chunk, type Duration, Effect, Exit, Fiber, Layer, Option, Scope, Stream } from "effect"
+import { join } from "node:path"
+import { Errors, Parallel, WorkerPool } from "../../src/index.js"
+import { Die, Echo, Fail, Oops, Park, Sleep, Spin, Square, Throw, Unserved, BadResult, WhoAmI } from "../fixtures/tasks.js"
+import { fileSays, fixture, isAlive, tempDir, threadCount, waitFor } from "../helpers.js"
+
+export interface PoolOptions {
+  readonly module?: URL
+  readonly size?: number
+  readonly maxQueue?: number
+  readonly interruptGrace?: Duration.DurationInput
+  readonly spawnAttempts?: number
+}
+
+export type MakeLayer = (options: PoolOptions) => Layer.Layer<WorkerPool.WorkerPool, unknown>
+
+export const workerPoolSuite = (name: string, kind: "thread" | "process", makeLayer: MakeLayer) =>
+  describe(`WorkerPool (${name})`, () => {
+    const pool = (options: PoolOptions = {}) => makeLayer({ module: fixture("worker.ts"), size: 2, ...options })
+    const Pool = WorkerPool.WorkerPool
+
+    describe("results and typed errors", () => {
+      it.live("run, map and broadcast return typed results", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          assert.strictEqual(yield* p.run(new Square({ x: 7 })), 49)
+          assert.deepStrictEqual(yield* Parallel.map([1, 2, 3, 4], (x) => new Square({ x })), [1, 4, 9, 16])
+          const who = yield* p.broadcast(new WhoAmI())
+          assert.strictEqual(who.length, 2)
+          assert.strictEqual(new Set(who.map((w) => `${w.pid}/${w.threadId}`)).size, 2)
+        }).pipe(Effect.provide(pool())))
+
+      it.live("a declared failure arrives as its type", () =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(Parallel.run(new Fail({ message: "no" })))
+          assert.instanceOf(error, Oops)
+          assert.strictEqual(error.message, "no")
+        }).pipe(Effect.provide(pool())))
+
+      it.live("a throw arrives as a defect with the remote message and stack", () =>
+        Effect.gen(function*() {
+          const exit = yield* Effect.exit(Parallel.run(new Throw({ message: "kaboom" })))
+          assert.isTrue(Exit.isFailure(exit))
+          const defect = Cause.squash((exit as Exit.Failure<number, never>).cause)
+          assert.instanceOf(defect, Error)
+          assert.strictEqual((defect as Error).message, "kaboom")
+          assert.include((defect as Error).stack, "worker.ts")
+        }).pipe(Effect.provide(pool())))
+
+      it.live("a result that fails its Schema, or a task without handler, is a DecodeError", () =>
+        Effect.gen(function*() {
+          const bad = yield* Effect.flip(Parallel.run(new BadResult()))
+          assert.instanceOf(bad, Errors.DecodeError)
+          const unserved = yield* Effect.flip(Parallel.run(new Unserved()))
+          assert.instanceOf(unserved, Errors.DecodeError)
+          assert.include(unserved.message, "no handler for task 'Unserved'")
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 3 })), 9)
+        }).pipe(Effect.provide(pool())))
+    })
+
+    describe("bad payloads", () => {
+      it.live("unserializable or invalid payloads fail only their caller with EncodeError", () =>
+        Effect.gen(function*() {
+          const fn = yield* Effect.flip(Parallel.run(new Echo({ value: () => 1 })))
+          assert.instanceOf(fn, Errors.EncodeError)
+          const sym = yield* Effect.flip(Parallel.run(new Echo({ value: Symbol("s") })))
+          assert.instanceOf(sym, Errors.EncodeError)
+          const schema = yield* Effect.flip(Parallel.run(new Square({ x: "three" as unknown as number }, true)))
+          assert.instanceOf(schema, Errors.EncodeError)
+          assert.include(schema.message, "Expected number")
+          // one bad payload among many sent together
+          const results = yield* Effect.forEach(
+            Array.from({ length: 50 }, (_, i) => i),
+            (i) => Effect.either(i === 25 ? Parallel.run(new Echo({ value: () => i })) : Parallel.run(new Echo({ value: i }))),
+            { concurrency: "unbounded" }
+          )
+          results.forEach((result, i) => {
+            if (i === 25) assert.isTrue(result._tag === "Left" && result.left instanceof Errors.EncodeError)
+            else assert.isTrue(result._tag === "Right" && result.right === i)
+          })
+        }).pipe(Effect.provide(pool())))
+    })
+
+    describe("interruption and timeouts", () => {
+      it.live("interrupting the caller interrupts the handler in the worker", () =>
+        Effect.gen(function*() {
+          const marker = join(tempDir(), "park")
+          const fiber = yield* Effect.fork(Parallel.run(new Park({ marker })))
+          yield* waitFor("the task to start", () => fileSays(marker) === "started")
+          yield* Fiber.interrupt(fiber)
+          yield* waitFor("the handler to be interrupted", () => fileSays(marker) === "interrupted")
+        }).pipe(Effect.provide(pool())))
+
+      it.live("a task stuck in a synchronous loop gets its worker replaced", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const before = yield* p.run(new WhoAmI())
+          const marker = join(tempDir(), "spin")
+          const fiber = yield* Effect.fork(p.run(new Spin({ marker })))
+          yield* waitFor("the loop to start", () => fileSays(marker) === "started")
+          yield* Fiber.interrupt(fiber)
+          assert.strictEqual(yield* p.run(new Square({ x: 5 })), 25)
+          const after = yield* p.run(new WhoAmI())
+          assert.notStrictEqual(after.bootId, before.bootId)
+        }).pipe(Effect.provide(pool({ size: 1, interruptGrace: "200 millis" }))))
+
+      it.live("a timeout counts from the task's start, and a stuck task times out", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const first = yield* p.submit(new Sleep({ millis: 400, value: 1 }))
+          // queued behind 400 ms of work, then runs 300 ms: within a 1 s timeout only if counted from its start
+          assert.strictEqual(yield* p.run(new Sleep({ millis: 300, value: 2 }), { timeout: "1 second" }), 2)
+          assert.strictEqual(yield* first.await, 1)
+          const marker = join(tempDir(), "spin")
+          const timedOut = yield* Effect.flip(p.run(new Spin({ marker }), { timeout: "200 millis" }))
+          assert.instanceOf(timedOut, Errors.TaskTimeout)
+          assert.strictEqual(yield* p.run(new Square({ x: 6 })), 36)
+        }).pipe(Effect.provide(pool({ size: 1, interruptGrace: "200 millis" }))))
+
+      it.live("a Job can be polled, awaited and interrupted", () =>
+        Effect.gen(function*() {
+          const job = yield* Parallel.submit(new Sleep({ millis: 100, value: 42 }))
+          assert.isTrue(Option.isNone(yield* job.poll))
+          assert.strictEqual(yield* job.await, 42)
+          assert.deepStrictEqual(yield* job.poll, Option.some(Exit.succeed(42)))
+          const marker = join(tempDir(), "park")
+          const parked = yield* Parallel.submit(new Park({ marker }))
+          yield* waitFor("the task to start", () => fileSays(marker) === "started")
+          assert.isTrue(Option.isNone(yield* parked.awaitTimeout("20 millis")))
+          yield* parked.interrupt
+          yield* waitFor("the handler to be interrupted", () => fileSays(marker) === "interrupted")
+        }).pipe(Effect.provide(pool())))
+    })
+
+    describe("crashes", () => {
+      const crashes: Array<["exit" | "uncaught" | "signal", (error: Errors.WorkerCrashed) => void]> = [
+        ["exit", (error) => assert.strictEqual(error.exitCode, 3)],
+        ["uncaught", (error) => assert.include(error.reason, "uncaught in worker")]
+      ]
+      if (kind === "process") crashes.push(["signal", (error) => assert.strictEqual(error.signal, "SIGKILL")])
+      for (const [how, check] of crashes) {
+        it.live(`a worker that dies (${how}) fails only its task, and is replaced with its Layer rebuilt`, () =>
+          Effect.gen(function*() {
+            const p = yield* Pool
+            const before = yield* p.run(new WhoAmI())
+            const sleepers = yield* Effect.fork(
+              Parallel.map(Array.from({ length: 40 }, (_, i) => i), (i) => new Sleep({ millis: 10, value: i }), {
+                chunkSize: 1
+              })
+            )
+            const error = yield* Effect.flip(p.run(new Die({ how, code: 3 })))
+            assert.instanceOf(error, Errors.WorkerCrashed)
+            assert.strictEqual(error.task, "Die")
+            check(error)
+            assert.deepStrictEqual(yield* Fiber.join(sleepers), Array.from({ length: 40 }, (_, i) => i))
+            const who = yield* p.broadcast(new WhoAmI())
+            assert.strictEqual(who.length, 1)
+            assert.notStrictEqual(who[0]!.bootId, before.bootId)
+          }).pipe(Effect.provide(pool({ size: 1 }))))
+      }
+    })
+
+    describe("start-up failures", () => {
+      const startFails = (module: URL, reason: string) =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(Layer.build(makeLayer({ module, size: 2, spawnAttempts: 2 })).pipe(Effect.scoped))
+          assert.instanceOf(error, Errors.SpawnError)
+          assert.strictEqual((error as Errors.SpawnError).attempts, 2)
+          assert.include((error as Errors.SpawnError).reason, reason)
+        })
+
+      it.live("a module that throws while loading ends in a SpawnError", () =>
+        startFails(fixture("boot-throws.ts"), "this worker module fails to load"))
+      it.live("a module that does not exist ends in a SpawnError", () => startFails(fixture("missing.ts"), "missing.ts"))
+      it.live("a failing initialisation Layer ends in a SpawnError", () =>
+        startFails(fixture("boot-bad-layer.ts"), "the database is unreachable"))
+      it.live("a module without a TaskRunner ends in a SpawnError", () =>
+        startFails(fixture("no-runner.ts"), "does not default-export a TaskRunner"))
+
+      it.live("a timeout around the creation of a pool whose workers hang works", () =>
+        Effect.gen(function*() {
+          const result = yield* Layer.build(makeLayer({ module: fixture("boot-hangs.ts"), size: 1 })).pipe(
+            Effect.scoped,
+            Effect.timeoutOption("1 second")
+          )
+          assert.isTrue(Option.isNone(result))
+        }))
+    })
+
+    describe("scale and streams", () => {
+      it.live("100,000 run calls forked at once complete through a bounded queue", () =>
+        Effect.gen(function*() {
+          const n = 100_000
+          const results = yield* Effect.forEach(
+            Array.from({ length: n }, (_, i) => i),
+            (x) => Parallel.run(new Square({ x })),
+            { concurrency: "unbounded" }
+          )
+          assert.strictEqual(results.length, n)
+          assert.strictEqual(results[n - 1], (n - 1) ** 2)
+        }).pipe(Effect.provide(pool({ maxQueue: 1000 }))), 120_000)
+
+      it.live("stream and map keep input order; streamUnordered carries indexes", () =>
+        Effect.gen(function*() {
+          const items = Array.from({ length: 1000 }, (_, i) => i)
+          const ordered = yield* Stream.runCollect(Parallel.stream(items, (x) => new Square({ x }), { chunkSize: 7 }))
+          assert.deepStrictEqual(Chunk.toArray(ordered), items.map((x) => x * x))
+          const unordered = yield* Stream.runCollect(
+            Parallel.streamUnordered(items, (x) => new Sleep({ millis: x % 3, value: x }), { chunkSize: 1 })
+          )
+          assert.deepStrictEqual(Chunk.toArray(unordered).map((r) => r.index).sort((a, b) => a - b), items)
+          for (const r of unordered) assert.strictEqual(r.value, r.index)
+        }).pipe(Effect.provide(pool())))
+
+      it.live("an infinite Stream through stream with take(n) finishes", () =>
+        Effect.gen(function*() {
+          const naturals = Stream.iterate(0, (n) => n + 1)
+          const out = yield* Parallel.stream(naturals, (x) => new Square({ x })).pipe(Stream.take(5000), Stream.runCollect)
+          assert.strictEqual(out.length, 5000)
+          assert.strictEqual(Chunk.unsafeGet(out, 4999), 4999 ** 2)
+          function* forever() {
+            for (let i = 0;; i++) yield i
+          }
+          const fromGenerator = yield* Parallel.stream(forever(), (x) => new Square({ x })).pipe(
+            Stream.take(100),
+            Stream.runCollect
+          )
+          assert.strictEqual(Chunk.unsafeGet(fromGenerator, 99), 99 ** 2)
+        }).pipe(Effect.provide(pool())))
+
+      it.live("a failure in map fails the map with the task's error", () =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(
+            Parallel.map([1, 2, 3, 4, 5], (x) => x === 4 ? new Fail({ message: `bad ${x}` }) : new Fail({ message: "" }), {
+              chunkSize: 2
+            })
+          )
+          assert.instanceOf(error, Oops)
+        }).pipe(Effect.provide(pool())))
+    })
+
+    describe("scope", () => {
+      it.live("closing the pool's scope interrupts in-flight tasks and ends every worker", () =>
+        Effect.gen(function*() {
+          // a first pool warms up whatever threads Node starts lazily
+          yield* Layer.build(pool()).pipe(Effect.scoped)
+          const threadsBefore = threadCount()
+          const scope = yield* Scope.make()
+          const context = yield* Layer.buildWithScope(pool(), scope)
+          const p = Effect.runSync(Effect.provide(Pool, context))
+          const who = yield* p.broadcast(new WhoAmI())
+          const dir = tempDir()
+          const markers = [join(dir, "a"), join(dir, "b")]
+          for (const marker of markers) yield* p.submit(new Park({ marker }))
+          for (const marker of markers) yield* waitFor("the task to start", () => fileSays(marker) === "started")
+          if (kind === "thread") assert.isAbove(threadCount(), threadsBefore)
+          yield* Scope.close(scope, Exit.void)
+          for (const marker of markers) assert.strictEqual(fileSays(marker), "interrupted")
+          if (kind === "process") {
+            for (const w of who) assert.isFalse(isAlive(w.pid), `process ${w.pid} still runs`)
+          } else {
+            yield* waitFor("the threads to end", () => threadCount() <= threadsBefore)
+          }
+          const closed = yield* Effect.flip(p.run(new Square({ x: 1 })))
+          assert.instanceOf(closed, Errors.PoolClosed)
+        }))
+    })
+  })
