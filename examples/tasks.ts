@@ -1,0 +1,50 @@
+/**
+ * The tasks the examples run, shared by the main programs and their worker module.
+ */
+import { Schema } from "effect"
+import { Task } from "../src/index.js"
+
+/** multiprocessing's `square(x)`. */
+export class Square extends Task.Class<Square>()("Square", {
+  payload: { x: Schema.Number },
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
+/** parcompute.py's `compute(istart, iend)`: the sum of i**3 + 123456789*i**10 + i*23456789. */
+export class Compute extends Task.Class<Compute>()("Compute", {
+  payload: { start: Schema.Number, end: Schema.Number },
+  success: Schema.BigIntFromSelf,
+  failure: Schema.Never
+}) {}
+
+/** CPU-bound work: count the primes below `limit` by trial division. */
+export class CountPrimes extends Task.Class<CountPrimes>()("CountPrimes", {
+  payload: { from: Schema.Number, to: Schema.Number },
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
+export const compute = (start: number, end: number): bigint => {
+  let sum = 0n
+  for (let n = start; n <= end; n++) {
+    const i = BigInt(n)
+    sum += i ** 3n + 123456789n * i ** 10n + i * 23456789n
+  }
+  return sum
+}
+
+export const countPrimes = (from: number, to: number): number => {
+  let count = 0
+  for (let n = Math.max(2, from); n < to; n++) {
+    let prime = true
+    for (let d = 2; d * d <= n; d++) {
+      if (n % d === 0) {
+        prime = false
+        break
+      }
+    }
+    if (prime) count++
+  }
+  return count
+}
