@@ -5,6 +5,7 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import { DecodeError, EncodeError } from "../Errors.js"
 import type * as Task from "../Task.js"
 
@@ -52,17 +53,41 @@ interface Codec {
 
 const codecs = new WeakMap<object, Codec>()
 
+/** A Schema whose encoded form is its type: values need checking, not rebuilding. */
+const isIdentity = (schema: Schema.Schema.All): boolean => SchemaAST.encodedAST(schema.ast) === schema.ast
+
+const checker = (schema: Schema.Schema<unknown, unknown>) => {
+  const validate = Schema.validateEither(schema)
+  return (u: unknown): Either.Either<unknown, ParseResult.ParseError> => {
+    const result = validate(u)
+    return Either.isRight(result) ? Either.right(u) : result
+  }
+}
+
 export const codecOf = (ctor: Task.AnyClass): Codec => {
   let codec = codecs.get(ctor)
   if (codec === undefined) {
     const self = ctor as unknown as Schema.Schema<Task.Any, unknown>
+    const fields = Schema.Struct((ctor as unknown as { fields: Schema.Struct.Fields }).fields) as unknown as Schema.Schema<
+      unknown,
+      unknown
+    >
+    const success = ctor.success as Schema.Schema<unknown, unknown>
+    const failure = ctor.failure as Schema.Schema<unknown, unknown>
+    // Fast paths for the common case of plain fields and results. A task instance of plain fields
+    // is sent as it is (cloning keeps its own fields and drops its prototype) and rebuilt in the
+    // worker without a second validation; a plain result is checked in the worker and not decoded.
+    const plainPayload = isIdentity(fields)
+    const checkPayload = checker(fields)
     codec = {
-      encode: Schema.encodeEither(self),
-      decode: Schema.decodeUnknownEither(self),
-      encodeSuccess: Schema.encodeUnknownEither(ctor.success as Schema.Schema<unknown, unknown>),
-      decodeSuccess: Schema.decodeUnknownEither(ctor.success as Schema.Schema<unknown, unknown>),
-      encodeFailure: Schema.encodeUnknownEither(ctor.failure as Schema.Schema<unknown, unknown>),
-      decodeFailure: Schema.decodeUnknownEither(ctor.failure as Schema.Schema<unknown, unknown>)
+      encode: plainPayload ? checkPayload : Schema.encodeEither(self),
+      decode: plainPayload
+        ? (u) => Either.right(new ctor(u, true))
+        : Schema.decodeUnknownEither(self),
+      encodeSuccess: isIdentity(success) ? checker(success) : Schema.encodeUnknownEither(success),
+      decodeSuccess: isIdentity(success) ? Either.right : Schema.decodeUnknownEither(success),
+      encodeFailure: Schema.encodeUnknownEither(failure),
+      decodeFailure: Schema.decodeUnknownEither(failure)
     }
     codecs.set(ctor, codec)
   }

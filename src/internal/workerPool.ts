@@ -158,8 +158,40 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
   const streamUnordered: WorkerPool.WorkerPool["streamUnordered"] = (items, f, options) =>
     streamChunks(items, f, options, true) as any
 
+  // Arrays skip the Stream machinery: fixed chunks, results written in place.
+  const mapArray = <A, T extends Task.Any>(
+    items: ReadonlyArray<A>,
+    f: (item: A, index: number) => T,
+    options: WorkerPool.WorkerPool.MapOptions | undefined
+  ): Effect.Effect<Array<Task.Success<T>>, WorkerPool.Error<T>> =>
+    Effect.suspend(() => {
+      const n = items.length
+      const chunkSize = typeof options?.chunkSize === "number"
+        ? Math.max(1, Math.floor(options.chunkSize))
+        : Chunking.autoChunkSize(n, workers)
+      const results: Array<Task.Success<T>> = new Array(n)
+      const timeoutMs = toMillis(options?.timeout)
+      const starts: Array<number> = []
+      for (let start = 0; start < n; start += chunkSize) starts.push(start)
+      return Effect.as(
+        Effect.forEach(starts, (start) =>
+          Effect.suspend(() => {
+            const end = Math.min(n, start + chunkSize)
+            const tasks: Array<T> = new Array(end - start)
+            for (let i = start; i < end; i++) tasks[i - start] = f(items[i]!, i)
+            return Effect.flatMap(runChunk(tasks, timeoutMs), ([values, stop]) => {
+              for (let i = 0; i < values.length; i++) results[start + i] = values[i] as Task.Success<T>
+              return stop === undefined ? Effect.void : stop as Effect.Effect<never, WorkerPool.Error<T>>
+            })
+          }), { concurrency: options?.concurrency ?? capacity * 2, discard: true }),
+        results
+      )
+    })
+
   const map: WorkerPool.WorkerPool["map"] = (items, f, options) =>
-    Effect.map(Stream.runCollect(stream(items, f, options)), Chunk.toArray)
+    Array.isArray(items)
+      ? mapArray(items, f, options)
+      : Effect.map(Stream.runCollect(stream(items, f, options)), Chunk.toArray)
 
   const submit: WorkerPool.WorkerPool["submit"] = (task, options) =>
     Effect.map(Effect.forkIn(run(task, options), scope), Job.fromFiber)
