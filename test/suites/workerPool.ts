@@ -5,12 +5,29 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, type Duration, Effect, Exit, Fiber, Layer, Option, Scope, Stream } from "effect"
 import { join } from "node:path"
 import { Errors, Parallel, WorkerPool } from "../../src/index.js"
-import { Die, Echo, Fail, Oops, Park, Sleep, Spin, Square, Throw, Unserved, BadResult, WhoAmI } from "../fixtures/tasks.js"
+import {
+  BadResult,
+  Die,
+  Echo,
+  Fail,
+  Occupancy,
+  Oops,
+  Park,
+  Rendezvous,
+  Sleep,
+  Spin,
+  Square,
+  Throw,
+  TraceIds,
+  Unserved,
+  WhoAmI
+} from "../fixtures/tasks.js"
 import { fileSays, fixture, isAlive, tempDir, threadCount, waitFor } from "../helpers.js"
 
 export interface PoolOptions {
   readonly module?: URL
   readonly size?: number
+  readonly concurrency?: number
   readonly maxQueue?: number
   readonly interruptGrace?: Duration.DurationInput
   readonly spawnAttempts?: number
@@ -59,6 +76,47 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process", makeLa
           assert.instanceOf(unserved, Errors.DecodeError)
           assert.include(unserved.message, "no handler for task 'Unserved'")
           assert.strictEqual(yield* Parallel.run(new Square({ x: 3 })), 9)
+        }).pipe(Effect.provide(pool())))
+    })
+
+    describe("concurrency and tracing", () => {
+      it.live("a worker with concurrency n runs n tasks at once", () =>
+        Effect.gen(function*() {
+          const dir = tempDir()
+          const joined = yield* Effect.forEach(
+            ["a", "b", "c"],
+            (name) => Parallel.run(new Rendezvous({ dir, name, parties: 3 })),
+            { concurrency: "unbounded" }
+          ).pipe(Effect.timeoutFail({ duration: "20 seconds", onTimeout: () => "the tasks did not run together" }))
+          assert.deepStrictEqual(joined, [3, 3, 3])
+        }).pipe(Effect.provide(pool({ size: 1, concurrency: 3 }))))
+
+      it.live("pmap keeps at most `concurrency` tasks running and returns results in order", () =>
+        Effect.gen(function*() {
+          const dir = tempDir()
+          const names = Array.from({ length: 12 }, (_, i) => `t${i}`)
+          const occupancy = yield* Parallel.pmap(names, (name) => new Occupancy({ dir, name, millis: 30 }), {
+            concurrency: 2
+          })
+          assert.strictEqual(occupancy.length, 12)
+          assert.isAtMost(Math.max(...occupancy), 2)
+          const squares = yield* Parallel.pmap([1, 2, 3, 4, 5], (x) => new Square({ x }), { concurrency: 2 })
+          assert.deepStrictEqual(squares, [1, 4, 9, 16, 25])
+        }).pipe(Effect.provide(pool({ size: 2, concurrency: 3 }))))
+
+      it.live("the caller's span is the parent of the task's span in the worker", () =>
+        Effect.gen(function*() {
+          const [traceId, spanId] = yield* Parallel.run(new TraceIds()).pipe(
+            Effect.zip(Effect.currentSpan),
+            Effect.map(([ids, span]) => {
+              assert.strictEqual(ids[0], span.traceId)
+              assert.strictEqual(ids[1], span.spanId)
+              return ids
+            }),
+            Effect.withSpan("caller")
+          )
+          assert.isString(traceId)
+          assert.isString(spanId)
         }).pipe(Effect.provide(pool())))
     })
 
