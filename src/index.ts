@@ -37,4 +37,9 @@ export * as TaskRunner from "./workers/TaskRunner.js"
 /**
  * @since 0.1.0
  */
+export * as TestWorkerPool from "./layers/TestWorkerPool.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as WorkerPool from "./services/WorkerPool.js"

@@ -5,16 +5,14 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
-import * as Tracer from "effect/Tracer"
-import type * as Task from "../Task.js"
 import type { TaskRunner } from "../workers/TaskRunner.js"
+import { describeCause, makeExecutor } from "./executor.js"
 import * as Wire from "./wire.js"
 
 export const ServeSymbol: unique symbol = Symbol.for("effect-parallel/TaskRunner/serve")
@@ -32,20 +30,9 @@ interface Job {
   readonly span: Wire.SpanContext | undefined
 }
 
-interface Entry {
-  readonly ctor: Task.AnyClass
-  readonly handler: (task: Task.Any) => Effect.Effect<unknown, unknown, unknown>
-}
-
-const describe = (cause: Cause.Cause<unknown>): string => Cause.pretty(cause, { renderErrorCause: true })
 
 export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void => {
-  const entries = new Map<string, Entry>()
-  for (const ctor of runner.tasks) {
-    const handler = runner.handlers.get(ctor._tag)
-    if (handler !== undefined) entries.set(ctor._tag, { ctor, handler })
-  }
-  const served = Array.from(entries.keys()).join(", ")
+  const executor = makeExecutor(runner, config.module)
 
   const program = Effect.gen(function*() {
     const platform = yield* PlatformRunner
@@ -55,7 +42,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
 
     const context = yield* Layer.buildWithScope(runner.layer, scope).pipe(
       Effect.catchAllCause((cause) =>
-        backing.send(0, [Wire.MSG_BOOT_FAILED, `the initialisation Layer failed: ${describe(cause)}`]).pipe(
+        backing.send(0, [Wire.MSG_BOOT_FAILED, `the initialisation Layer failed: ${describeCause(cause)}`]).pipe(
           Effect.zipRight(Effect.failCause(cause))
         )
       )
@@ -86,50 +73,8 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       }
     }
 
-    const runOne = (encoded: unknown): Effect.Effect<Wire.WireExit> => {
-      const tag = typeof encoded === "object" && encoded !== null ? (encoded as { _tag?: unknown })._tag : undefined
-      const entry = typeof tag === "string" ? entries.get(tag) : undefined
-      if (entry === undefined) {
-        return Effect.succeed([
-          Wire.EXIT_DECODE,
-          `worker module '${config.module}' has no handler for task '${String(tag)}' (it serves: ${served || "nothing"})`
-        ])
-      }
-      const decoded = Wire.codecOf(entry.ctor).decode(encoded)
-      if (Either.isLeft(decoded)) {
-        return Effect.succeed([Wire.EXIT_DECODE, Wire.formatParseError(decoded.left)])
-      }
-      return Effect.map(Effect.exit(entry.handler(decoded.right)), (exit) => Wire.encodeExit(entry.ctor, exit)) as Effect.Effect<
-        Wire.WireExit
-      >
-    }
-
-    const runChunk = (items: ReadonlyArray<unknown>): Effect.Effect<Wire.ChunkExit> =>
-      Effect.suspend(() => {
-        const successes: Array<unknown> = []
-        let i = 0
-        const loop: Effect.Effect<Wire.ChunkExit> = Effect.suspend(() => {
-          if (i >= items.length) return Effect.succeed([successes, undefined] as const)
-          return Effect.flatMap(runOne(items[i++]), (exit) => {
-            if (exit[0] !== Wire.EXIT_SUCCESS) return Effect.succeed([successes, exit] as const)
-            successes.push(exit[1])
-            return loop
-          })
-        })
-        return loop
-      })
-
     const start = (job: Job) => {
-      let effect: Effect.Effect<Wire.WireExit | Wire.ChunkExit> = job.chunk
-        ? runChunk(job.payload as ReadonlyArray<unknown>)
-        : runOne(job.payload)
-      if (job.span !== undefined) {
-        effect = Effect.withParentSpan(
-          effect,
-          Tracer.externalSpan({ traceId: job.span[0], spanId: job.span[1], sampled: job.span[2] })
-        )
-      }
-      const fiber = runFork(effect)
+      const fiber = runFork(executor.run(job.chunk, job.payload, job.span) as Effect.Effect<Wire.WireExit | Wire.ChunkExit>)
       running.set(job.id, fiber)
       fiber.addObserver((exit) => {
         running.delete(job.id)

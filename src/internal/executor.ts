@@ -1,0 +1,74 @@
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Tracer from "effect/Tracer"
+import type * as Task from "../Task.js"
+import type { TaskRunner } from "../workers/TaskRunner.js"
+import * as Wire from "./wire.js"
+
+/** Runs encoded requests with a runner's handlers: the part of a worker that any layer can reuse. */
+export interface Executor {
+  readonly run: (
+    chunk: boolean,
+    payload: unknown,
+    span: Wire.SpanContext | undefined
+  ) => Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
+}
+
+interface Entry {
+  readonly ctor: Task.AnyClass
+  readonly handler: (task: Task.Any) => Effect.Effect<unknown, unknown, unknown>
+}
+
+export const describeCause = (cause: Cause.Cause<unknown>): string => Cause.pretty(cause, { renderErrorCause: true })
+
+export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Executor => {
+  const entries = new Map<string, Entry>()
+  for (const ctor of runner.tasks) {
+    const handler = runner.handlers.get(ctor._tag)
+    if (handler !== undefined) entries.set(ctor._tag, { ctor, handler })
+  }
+  const served = Array.from(entries.keys()).join(", ")
+
+  const runOne = (encoded: unknown): Effect.Effect<Wire.WireExit, never, unknown> => {
+    const tag = typeof encoded === "object" && encoded !== null ? (encoded as { _tag?: unknown })._tag : undefined
+    const entry = typeof tag === "string" ? entries.get(tag) : undefined
+    if (entry === undefined) {
+      return Effect.succeed([
+        Wire.EXIT_DECODE,
+        `worker module '${module}' has no handler for task '${String(tag)}' (it serves: ${served || "nothing"})`
+      ])
+    }
+    const decoded = Wire.codecOf(entry.ctor).decode(encoded)
+    if (Either.isLeft(decoded)) {
+      return Effect.succeed([Wire.EXIT_DECODE, Wire.formatParseError(decoded.left)])
+    }
+    return Effect.map(Effect.exit(entry.handler(decoded.right)), (exit) => Wire.encodeExit(entry.ctor, exit))
+  }
+
+  const runChunk = (items: ReadonlyArray<unknown>): Effect.Effect<Wire.ChunkExit, never, unknown> =>
+    Effect.suspend(() => {
+      const successes: Array<unknown> = []
+      let i = 0
+      const loop: Effect.Effect<Wire.ChunkExit, never, unknown> = Effect.suspend(() => {
+        if (i >= items.length) return Effect.succeed([successes, undefined] as const)
+        return Effect.flatMap(runOne(items[i++]), (exit) => {
+          if (exit[0] !== Wire.EXIT_SUCCESS) return Effect.succeed([successes, exit] as const)
+          successes.push(exit[1])
+          return loop
+        })
+      })
+      return loop
+    })
+
+  return {
+    run: (chunk, payload, span) => {
+      const effect: Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown> = chunk
+        ? runChunk(payload as ReadonlyArray<unknown>)
+        : runOne(payload)
+      return span === undefined
+        ? effect
+        : Effect.withParentSpan(effect, Tracer.externalSpan({ traceId: span[0], spanId: span[1], sampled: span[2] }))
+    }
+  }
+}

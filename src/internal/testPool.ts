@@ -1,0 +1,332 @@
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
+import * as Scope from "effect/Scope"
+import type * as Context from "effect/Context"
+import { EncodeError, PoolClosed, SpawnError, TaskTimeout, WorkerCrashed, type WorkerPoolError } from "../Errors.js"
+import type { TaskRunner } from "../workers/TaskRunner.js"
+import { Deque } from "./deque.js"
+import { describeCause, makeExecutor } from "./executor.js"
+import type { Core, CoreRequest, CoreResult } from "./pool.js"
+import { seeded } from "./random.js"
+
+export interface TestCoreOptions {
+  readonly size: number
+  readonly concurrency: number
+  readonly maxQueue: number
+  readonly spawnAttempts: number
+  readonly seed: number
+  readonly latencyMs: ((tag: string, index: number) => number) | undefined
+  readonly crashOn: ReadonlySet<number>
+  readonly slowMs: ReadonlyMap<number, number>
+  readonly failSpawns: number
+}
+
+export interface Assignment {
+  readonly index: number
+  readonly task: string
+  readonly worker: number
+}
+
+export interface Stats {
+  readonly spawns: number
+  readonly replacements: number
+  readonly started: number
+  readonly completed: number
+  readonly inFlight: number
+  readonly queued: number
+  readonly peakConcurrency: number
+}
+
+export interface Inspector {
+  readonly seed: number
+  readonly assignments: Effect.Effect<ReadonlyArray<Assignment>>
+  readonly stats: Effect.Effect<Stats>
+}
+
+interface SimWorker {
+  readonly id: number
+  readonly scope: Scope.CloseableScope
+  readonly context: Context.Context<never>
+  readonly jobs: Set<SimJob>
+  alive: boolean
+}
+
+interface SimJob {
+  readonly request: CoreRequest
+  readonly payload: unknown
+  readonly resolve: (result: CoreResult) => void
+  readonly pinned: SimWorker | undefined
+  done: boolean
+  queued: boolean
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
+}
+
+/** Most handler completions are reordered by up to this many scheduler yields, drawn from the seed. */
+const MAX_YIELDS = 8
+
+export const makeTestCore = (
+  runner: TaskRunner<never>,
+  options: TestCoreOptions
+): Effect.Effect<readonly [Core, Inspector], SpawnError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const runtime = yield* Effect.runtime<never>()
+    const runFork = Runtime.runFork(runtime)
+    const executor = makeExecutor(runner as TaskRunner<unknown>, "TestWorkerPool")
+    const random = seeded(options.seed)
+    const slots: Array<SimWorker | undefined> = new Array(options.size).fill(undefined)
+    const queue = new Deque<SimJob>()
+    let queued = 0
+    const waiters = new Deque<() => void>()
+    const assignments: Array<Assignment> = []
+    let nextWorkerId = 0
+    let spawnCalls = 0
+    let spawns = 0
+    let started = 0
+    let completed = 0
+    let running = 0
+    let peak = 0
+    let closed = false
+    let broken: SpawnError | undefined
+
+    const spawnOnce = Effect.suspend(() => {
+      const attempt = ++spawnCalls
+      if (attempt <= options.failSpawns) {
+        return Effect.fail(`injected spawn failure (spawn #${attempt})`)
+      }
+      return Effect.flatMap(Scope.make(), (scope) =>
+        Layer.buildWithScope(runner.layer, scope).pipe(
+          Effect.catchAllCause((cause) =>
+            Effect.zipRight(
+              Scope.close(scope, Exit.void),
+              Effect.fail(`the initialisation Layer failed: ${describeCause(cause)}`)
+            )
+          ),
+          Effect.map((context): SimWorker => {
+            spawns++
+            return { id: nextWorkerId++, scope, context, jobs: new Set(), alive: true }
+          })
+        ))
+    })
+
+    const spawn = (failures = 0): Effect.Effect<SimWorker, SpawnError> =>
+      Effect.catchAll(spawnOnce, (reason) =>
+        failures + 1 >= options.spawnAttempts
+          ? Effect.fail(new SpawnError({ module: "TestWorkerPool", attempts: failures + 1, reason }))
+          : spawn(failures + 1))
+
+    const resolveJob = (job: SimJob, result: CoreResult) => {
+      if (job.done) return
+      job.done = true
+      job.resolve(result)
+    }
+
+    const crash = (worker: SimWorker, index: number) => {
+      worker.alive = false
+      const slot = slots.indexOf(worker)
+      if (slot >= 0) slots[slot] = undefined
+      for (const job of worker.jobs) {
+        resolveJob(
+          job,
+          new WorkerCrashed({
+            workerId: worker.id,
+            task: job.request.tag,
+            exitCode: 1,
+            reason: `injected crash (task #${index})`
+          })
+        )
+        if (job.fiber === undefined) running--
+        else job.fiber.unsafeInterruptAsFork(FiberId.none)
+      }
+      worker.jobs.clear()
+      runFork(Scope.close(worker.scope, Exit.void))
+      if (closed || slot < 0) return
+      runFork(Effect.match(spawn(), {
+        onFailure: (error) => {
+          if (slots.every((s) => s === undefined)) {
+            broken = error
+            failQueued(error)
+          }
+        },
+        onSuccess: (replacement) => {
+          slots[slot] = replacement
+          dispatch()
+        }
+      }))
+    }
+
+    const failQueued = (error: WorkerPoolError | ((tag: string) => WorkerPoolError)) => {
+      let job: SimJob | undefined
+      while ((job = queue.shift()) !== undefined) {
+        if (!job.queued) continue
+        job.queued = false
+        resolveJob(job, typeof error === "function" ? error(job.request.tag) : error)
+      }
+      queued = 0
+      let waiter
+      while ((waiter = waiters.shift()) !== undefined) waiter()
+    }
+
+    const start = (worker: SimWorker, job: SimJob) => {
+      const index = ++started
+      assignments.push({ index, task: job.request.tag, worker: worker.id })
+      worker.jobs.add(job)
+      running++
+      peak = Math.max(peak, running)
+      if (options.crashOn.has(index)) return crash(worker, index)
+      const delayMs = (options.latencyMs?.(job.request.tag, index) ?? 0) + (options.slowMs.get(index) ?? 0)
+      const yields = Math.floor(random() * MAX_YIELDS)
+      let effect: Effect.Effect<CoreResult, never, unknown> = executor.run(job.request.chunk, job.payload, job.request.span)
+      if (delayMs > 0) effect = Effect.delay(effect, delayMs)
+      effect = Effect.tap(effect, () => Effect.repeatN(Effect.yieldNow(), yields))
+      if (job.request.timeoutMs !== undefined) {
+        const millis = job.request.timeoutMs
+        effect = Effect.timeoutTo(effect, {
+          duration: millis,
+          onSuccess: (result): CoreResult => result,
+          onTimeout: (): CoreResult => new TaskTimeout({ task: job.request.tag, millis })
+        })
+      }
+      const fiber = runFork(Effect.provide(effect, worker.context) as Effect.Effect<CoreResult>)
+      job.fiber = fiber
+      fiber.addObserver((exit) => {
+        running--
+        worker.jobs.delete(job)
+        if (Exit.isSuccess(exit)) {
+          completed++
+          resolveJob(job, exit.value)
+        }
+        dispatch()
+      })
+    }
+
+    const dispatch = () => {
+      for (let i = 0; i < slots.length && queued > 0; i++) {
+        const worker = slots[i]
+        if (worker === undefined) continue
+        while (worker.jobs.size < options.concurrency && queued > 0) {
+          const job = queue.shift()!
+          if (!job.queued) continue
+          job.queued = false
+          queued--
+          start(worker, job)
+        }
+      }
+      while (queued < options.maxQueue && waiters.length > 0) waiters.shift()!()
+    }
+
+    // Everything crosses a simulated boundary: what cannot be cloned to a real worker fails here too.
+    const cross = (request: CoreRequest): { payload: unknown } | EncodeError => {
+      try {
+        return { payload: structuredClone(request.payload) }
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+        return new EncodeError({ task: request.tag, reason })
+      }
+    }
+
+    const makeJob = (
+      request: CoreRequest,
+      payload: unknown,
+      resolve: (r: CoreResult) => void,
+      pinned?: SimWorker
+    ): SimJob => ({ request, payload, resolve, pinned, done: false, queued: false, fiber: undefined })
+
+    const cancel = (job: SimJob) => {
+      if (job.done) return
+      job.done = true
+      if (job.queued) {
+        job.queued = false
+        queued--
+        dispatch()
+      } else {
+        job.fiber?.unsafeInterruptAsFork(FiberId.none)
+      }
+    }
+
+    const submit: Core["submit"] = (request, resolve) => {
+      if (closed || broken !== undefined) {
+        resolve(broken ?? new PoolClosed({ task: request.tag }))
+        return () => {}
+      }
+      const crossed = cross(request)
+      if (crossed instanceof EncodeError) {
+        resolve(crossed)
+        return () => {}
+      }
+      const job = makeJob(request, crossed.payload, resolve)
+      const enqueue = () => {
+        if (job.done) return
+        if (closed || broken !== undefined) return resolveJob(job, broken ?? new PoolClosed({ task: request.tag }))
+        job.queued = true
+        queue.push(job)
+        queued++
+        dispatch()
+      }
+      if (queued < options.maxQueue && waiters.length === 0) enqueue()
+      else waiters.push(enqueue)
+      return () => cancel(job)
+    }
+
+    const broadcast: Core["broadcast"] = (request, resolve) => {
+      const crossed = cross(request)
+      const targets = slots.filter((slot): slot is SimWorker => slot !== undefined)
+      if (crossed instanceof EncodeError || targets.length === 0) {
+        resolve(crossed instanceof EncodeError ? targets.map(() => crossed) : [])
+        return () => {}
+      }
+      const results: Array<CoreResult> = new Array(targets.length)
+      let remaining = targets.length
+      const jobs = targets.map((worker, i) => {
+        const job = makeJob(request, crossed.payload, (result) => {
+          results[i] = result
+          if (--remaining === 0) resolve(results)
+        }, worker)
+        start(worker, job)
+        return job
+      })
+      return () => jobs.forEach(cancel)
+    }
+
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        closed = true
+        failQueued((tag) => new PoolClosed({ task: tag }))
+        const workers = slots.filter((slot): slot is SimWorker => slot !== undefined)
+        return Effect.forEach(workers, (worker) =>
+          Effect.suspend(() => {
+            for (const job of worker.jobs) {
+              resolveJob(job, new PoolClosed({ task: job.request.tag }))
+              job.fiber?.unsafeInterruptAsFork(FiberId.none)
+            }
+            return Scope.close(worker.scope, Exit.void)
+          }), { discard: true })
+      })
+    )
+
+    for (let i = 0; i < options.size; i++) slots[i] = yield* spawn()
+
+    const inspector: Inspector = {
+      seed: options.seed,
+      assignments: Effect.sync(() => assignments.slice()),
+      stats: Effect.sync(() => ({
+        spawns,
+        replacements: spawns - options.size,
+        started,
+        completed,
+        inFlight: running,
+        queued,
+        peakConcurrency: peak
+      }))
+    }
+    const core: Core = {
+      size: () => slots.filter((slot) => slot !== undefined).length,
+      submit,
+      broadcast
+    }
+    return [core, inspector] as const
+  })
+

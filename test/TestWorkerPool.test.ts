@@ -1,0 +1,131 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
+import { Errors, Parallel, TestWorkerPool, WorkerPool } from "../src/index.js"
+import { seeded } from "../src/internal/random.js"
+import { Fail, Oops, Sleep, Square, WhoAmI } from "./fixtures/tasks.js"
+import runner from "./fixtures/worker.js"
+
+const completionOrder = (seed: number) =>
+  Parallel.streamUnordered(Array.from({ length: 16 }, (_, i) => i), (x) => new Square({ x }), { chunkSize: 1 }).pipe(
+    Stream.map((result) => result.index),
+    Stream.runCollect,
+    Effect.map(Chunk.toArray),
+    Effect.provide(TestWorkerPool.layer(runner, { size: 4, seed }))
+  )
+
+describe("TestWorkerPool", () => {
+  it("the seeded generator repeats its sequence", () => {
+    const a = seeded(42)
+    const b = seeded(42)
+    const c = seeded(43)
+    const xs = [a(), a(), a()]
+    assert.deepStrictEqual(xs, [b(), b(), b()])
+    assert.notDeepEqual(xs, [c(), c(), c()])
+    for (const x of xs) assert.isTrue(x >= 0 && x < 1)
+  })
+
+  it.effect("one seed repeats its completion order; different seeds explore different orders", () =>
+    Effect.gen(function*() {
+      const first = yield* completionOrder(7)
+      const again = yield* completionOrder(7)
+      assert.deepStrictEqual(again, first)
+      assert.deepStrictEqual([...first].sort((a, b) => a - b), Array.from({ length: 16 }, (_, i) => i))
+      const orders = new Set<string>()
+      for (let seed = 0; seed < 8; seed++) orders.add((yield* completionOrder(seed)).join(","))
+      assert.isAbove(orders.size, 1)
+    }))
+
+  it.effect("latency and timeouts run on the TestClock, counted from each task's start", () =>
+    Effect.gen(function*() {
+      const pool = yield* WorkerPool.WorkerPool
+      const fiber = yield* Effect.fork(
+        Effect.all([
+          pool.run(new Square({ x: 2 })),
+          pool.run(new Square({ x: 3 }), { timeout: "1500 millis" }),
+          pool.run(new Square({ x: 4 }), { timeout: "500 millis" })
+        ], { concurrency: "unbounded", mode: "either" })
+      )
+      yield* TestClock.adjust("1 second")
+      const stats = yield* Effect.flatMap(TestWorkerPool.TestWorkerPool, (t) => t.stats)
+      assert.strictEqual(stats.completed, 1)
+      yield* TestClock.adjust("2 seconds")
+      const [a, b, c] = yield* Fiber.join(fiber)
+      assert.isTrue(a._tag === "Right" && a.right === 4)
+      // queued for 1 s behind the first task, then 1 s of work: within 1.5 s of its start
+      assert.isTrue(b._tag === "Right" && b.right === 9)
+      assert.isTrue(c._tag === "Left" && c.left instanceof Errors.TaskTimeout)
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 1, latency: "1 second" }))))
+
+  it.effect("a crash injected on the nth task fails it typed; the worker is replaced and its Layer rebuilt", () =>
+    Effect.gen(function*() {
+      const before = yield* Parallel.run(new WhoAmI()) // task 1
+      const crashed = yield* Effect.flip(Parallel.run(new Square({ x: 2 }))) // task 2
+      assert.instanceOf(crashed, Errors.WorkerCrashed)
+      assert.strictEqual(crashed.task, "Square")
+      const squares = yield* Parallel.map([1, 2, 3], (x) => new Square({ x }), { chunkSize: 1 })
+      assert.deepStrictEqual(squares, [1, 4, 9])
+      const after = yield* Parallel.run(new WhoAmI())
+      assert.notStrictEqual(after.bootId, before.bootId)
+      const inspector = yield* TestWorkerPool.TestWorkerPool
+      const stats = yield* inspector.stats
+      assert.strictEqual(stats.spawns, 2)
+      assert.strictEqual(stats.replacements, 1)
+      const assignments = yield* inspector.assignments
+      assert.deepStrictEqual(assignments.map((a) => a.task), ["WhoAmI", "Square", "Square", "Square", "Square", "WhoAmI"])
+      assert.notStrictEqual(assignments[0]!.worker, assignments[5]!.worker)
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 1, faults: { crashOn: [2] } }))))
+
+  it.effect("a slow task injected times out; failed spawns recover below spawnAttempts and fail at it", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(
+        Effect.either(Parallel.run(new Sleep({ millis: 0, value: 1 }), { timeout: "1 second" }))
+      )
+      yield* TestClock.adjust("2 seconds")
+      const result = yield* Fiber.join(fiber)
+      assert.isTrue(result._tag === "Left" && result.left instanceof Errors.TaskTimeout)
+      const recovered = yield* Parallel.run(new Square({ x: 3 })).pipe(
+        Effect.provide(TestWorkerPool.layer(runner, { size: 1, spawnAttempts: 3, faults: { failSpawns: 2 } }))
+      )
+      assert.strictEqual(recovered, 9)
+      const failed = yield* Effect.flip(
+        Parallel.run(new Square({ x: 3 })).pipe(
+          Effect.provide(TestWorkerPool.layer(runner, { size: 1, spawnAttempts: 3, faults: { failSpawns: 3 } }))
+        )
+      )
+      assert.instanceOf(failed, Errors.SpawnError)
+      assert.include(failed.message, "injected spawn failure")
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 1, faults: { slow: [{ task: 1, by: "5 seconds" }] } }))))
+
+  it.effect("inspection: peak concurrency is bounded by size times concurrency", () =>
+    Effect.gen(function*() {
+      yield* Parallel.map(Array.from({ length: 50 }, (_, i) => i), (x) => new Square({ x }), { chunkSize: 1 })
+      const stats = yield* Effect.flatMap(TestWorkerPool.TestWorkerPool, (t) => t.stats)
+      assert.strictEqual(stats.started, 50)
+      assert.strictEqual(stats.completed, 50)
+      assert.strictEqual(stats.inFlight, 0)
+      assert.isAtMost(stats.peakConcurrency, 6)
+      assert.isAtLeast(stats.peakConcurrency, 2)
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 3, concurrency: 2 }))))
+
+  it.effect("typed failures arrive typed in-process too", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Parallel.run(new Fail({ message: "nope" })))
+      assert.instanceOf(error, Oops)
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner))))
+
+  it.effect("explore finds an order-dependent bug and names a seed that replays it", () =>
+    Effect.gen(function*() {
+      // the bug: a pipeline that assumes results arrive in input order
+      const joined = Parallel.streamUnordered([1, 2, 3, 4], (x) => new Square({ x }), { chunkSize: 1 }).pipe(
+        Stream.runFold("", (acc, result) => acc + result.value + ","),
+        Effect.filterOrFail((s) => s === "1,4,9,16,", (s) => `got ${s}`)
+      )
+      const failure = yield* Effect.flip(
+        TestWorkerPool.explore(20, (seed) => joined.pipe(Effect.provide(TestWorkerPool.layer(runner, { seed }))))
+      )
+      assert.instanceOf(failure, TestWorkerPool.ExploreFailure)
+      assert.include(failure.message, `seed ${failure.seed}`)
+      const replay = yield* Effect.either(joined.pipe(Effect.provide(TestWorkerPool.layer(runner, { seed: failure.seed }))))
+      assert.isTrue(replay._tag === "Left")
+    }))
+})
