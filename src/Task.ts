@@ -24,8 +24,35 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
 import type * as Request from "effect/Request"
 import * as Schema from "effect/Schema"
+import type { WorkerPoolError } from "./Errors.js"
+import * as WorkerPool from "./services/WorkerPool.js"
+
+/**
+ * A task class: a `Schema.TaggedRequest` class that can also be called like a
+ * function (pprocess's `MakeParallel`): `Square.run({ x: 3 })` is an Effect
+ * that runs the task on the `WorkerPool` in context.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskClass<
+  Self,
+  Tag extends string,
+  Payload extends Schema.Struct.Fields,
+  Success extends Schema.Schema.All,
+  Failure extends Schema.Schema.All
+> extends Schema.TaggedRequestClass<Self, Tag, { readonly _tag: Schema.tag<Tag> } & Payload, Success, Failure> {
+  /** Builds the task from its payload and runs it on the pool in context. */
+  readonly run: (
+    props: ConstructorParameters<
+      Schema.TaggedRequestClass<Self, Tag, { readonly _tag: Schema.tag<Tag> } & Payload, Success, Failure>
+    >[0],
+    options?: WorkerPool.WorkerPool.RunOptions
+  ) => Effect.Effect<Schema.Schema.Type<Success>, Schema.Schema.Type<Failure> | WorkerPoolError, WorkerPool.WorkerPool>
+}
 
 /**
  * Defines a task class: `class T extends Task.Class<T>()(tag, { payload, success, failure }) {}`.
@@ -34,7 +61,25 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category constructors
  */
-export const Class: typeof Schema.TaggedRequest = Schema.TaggedRequest
+export const Class = <Self = never>(identifier?: string) =>
+<
+  Tag extends string,
+  Payload extends Schema.Struct.Fields,
+  Success extends Schema.Schema.All,
+  Failure extends Schema.Schema.All
+>(
+  tag: Tag,
+  options: { readonly payload: Payload; readonly success: Success; readonly failure: Failure }
+): [Self] extends [never] ? "Missing `Self` generic - use `class Self extends Task.Class<Self>()(tag, { ... })`"
+  : TaskClass<Self, Tag, Payload, Success, Failure> =>
+{
+  const Base = Schema.TaggedRequest<any>(identifier)(tag, options) as unknown as new(props: unknown) => object
+  return class extends Base {
+    static run(props: unknown, runOptions?: WorkerPool.WorkerPool.RunOptions) {
+      return Effect.flatMap(WorkerPool.WorkerPool, (pool) => pool.run(new this(props) as Any, runOptions))
+    }
+  } as any
+}
 
 /**
  * Any task value.

@@ -2,5 +2,5 @@ import { TestWorkerPool } from "../src/index.js"
 import runner from "./fixtures/worker.js"
 import { workerPoolSuite } from "./suites/workerPool.js"
 
-workerPoolSuite("in-process TestWorkerPool", "test", ({ module: _module, interruptGrace: _grace, ...options }) =>
+workerPoolSuite("in-process TestWorkerPool", "test", ({ interruptGrace: _grace, maxTasksPerWorker: _max, module: _module, ...options }) =>
   TestWorkerPool.layer(runner, options))

@@ -21,6 +21,8 @@ export interface Core {
 
 export interface CoreRequest {
   readonly chunk: boolean
+  /** Run in a fresh worker that is discarded after it. */
+  readonly isolate: boolean
   readonly payload: unknown
   readonly tag: string
   readonly timeoutMs: number | undefined
@@ -38,6 +40,7 @@ export interface NodeCoreOptions {
   readonly interruptGraceMs: number
   readonly spawnAttempts: number
   readonly spawnTimeoutMs: number
+  readonly maxTasksPerWorker: number
   readonly execArgv: ReadonlyArray<string>
   readonly env: Readonly<Record<string, string>> | undefined
   readonly resourceLimits: Spawn.SpawnOptions["resourceLimits"]
@@ -52,6 +55,7 @@ interface Job {
   readonly id: number
   readonly request: CoreRequest
   readonly resolve: (result: CoreResult) => void
+  spawnFailures: number
   /** Bound to its worker (broadcast): never moved to another one. */
   readonly pinned: boolean
   state: number
@@ -66,7 +70,11 @@ const DEAD = 3
 
 interface Slot {
   readonly id: number
-  readonly index: number
+  /** The slot in the pool this worker fills; -1 for a worker outside the pool (isolated, retiring). */
+  index: number
+  /** The one task an isolated worker was started for. */
+  readonly isolated: Job | undefined
+  tasksDone: number
   state: number
   raw: Spawn.RawWorker | undefined
   backing: Worker.BackingWorker<ReadonlyArray<Wire.Request>, Wire.Message> | undefined
@@ -95,6 +103,9 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const slots: Array<Slot | undefined> = new Array(options.size).fill(undefined)
     const queue = new Deque<Job>()
     let queued = 0
+    const isolatedQueue = new Deque<Job>()
+    /** Every worker with a process or thread behind it: the pool's, isolated ones, retiring ones. */
+    const live = new Set<Slot>()
     const waiters = new Deque<{ active: boolean; admit: () => void }>()
     let nextJobId = 0
     let nextWorkerId = 0
@@ -111,10 +122,12 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     // workers
     // -------------------------------------------------------------------------
 
-    const spawnSlot = (index: number) => {
+    const spawnSlot = (index: number, isolated?: Job) => {
       const slot: Slot = {
         id: nextWorkerId++,
         index,
+        isolated,
+        tasksDone: 0,
         state: STARTING,
         raw: undefined,
         backing: undefined,
@@ -127,7 +140,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         timer: undefined,
         onExit: undefined
       }
-      slots[index] = slot
+      if (index >= 0) slots[index] = slot
+      live.add(slot)
       const spawner = () => {
         const raw = Spawn.spawn({
           kind: options.kind,
@@ -171,6 +185,15 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       if (slot.state !== STARTING) return
       clearTimeout(slot.timer)
       slot.timer = undefined
+      if (slot.isolated !== undefined) {
+        const job = slot.isolated
+        slot.state = CLOSING
+        if (job.state !== QUEUED) return retire(slot)
+        queued--
+        assign(slot, job)
+        schedule()
+        return
+      }
       slot.state = READY
       bootFailures = 0
       readyCount++
@@ -187,7 +210,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       slot.state = DEAD
       clearTimeout(slot.timer)
       slot.timer = undefined
-      if (slots[slot.index] === slot) slots[slot.index] = undefined
+      live.delete(slot)
+      if (slot.index >= 0 && slots[slot.index] === slot) slots[slot.index] = undefined
       if (previous === READY) readyCount--
       slot.fiber?.unsafeInterruptAsFork(FiberId.none)
       const inflight = Array.from(slot.inflight.values())
@@ -226,6 +250,12 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       }
       slot.onExit?.()
       if (closed) return
+      if (slot.isolated !== undefined) {
+        if (previous === STARTING && slot.isolated.state === QUEUED) spawnIsolatedAgain(slot, code, signal)
+        schedule()
+        return
+      }
+      if (slot.index < 0) return schedule() // a retired worker that ended
       if (previous === STARTING) {
         bootFailures++
         const reason = slot.bootFailure ?? slot.uncaught ??
@@ -266,6 +296,35 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       }
     }
 
+    // A worker that leaves the pool (recycled, or isolated and done) takes no new work and ends
+    // gracefully once its in-flight tasks are done; a recycled one is replaced at once.
+    const retire = (slot: Slot) => {
+      if (slot.state === READY) readyCount--
+      if (slot.state !== DEAD) slot.state = CLOSING
+      if (slot.index >= 0 && slots[slot.index] === slot) {
+        slots[slot.index] = undefined
+        if (!closed) spawnSlot(slot.index)
+      }
+      slot.index = -1
+      if (slot.inflight.size === 0) slot.fiber?.unsafeInterruptAsFork(FiberId.none)
+    }
+
+    const spawnIsolatedAgain = (slot: Slot, code: number | null, signal: string | null) => {
+      const job = slot.isolated!
+      job.spawnFailures++
+      if (job.spawnFailures < options.spawnAttempts) return spawnSlot(-1, job)
+      job.state = DONE
+      queued--
+      job.resolve(
+        new SpawnError({
+          module: options.module,
+          attempts: job.spawnFailures,
+          reason: slot.bootFailure ?? slot.uncaught ??
+            `the worker exited with ${signal !== null ? `signal ${signal}` : `code ${code}`} before it was ready`
+        })
+      )
+    }
+
     const terminate = (slot: Slot, reason: string) => {
       if (slot.killReason !== undefined || slot.raw === undefined) return
       slot.killReason = reason
@@ -294,7 +353,10 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         } else {
           job.state = DONE
         }
+        slot.tasksDone++
       }
+      if (slot.isolated !== undefined || slot.tasksDone >= options.maxTasksPerWorker) retire(slot)
+      else if (slot.state === CLOSING && slot.inflight.size === 0) slot.fiber?.unsafeInterruptAsFork(FiberId.none)
       armGrace(slot)
       schedule()
     }
@@ -345,8 +407,6 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     }
 
     const assign = (slot: Slot, job: Job) => {
-      queue.shift()
-      queued--
       job.state = INFLIGHT
       job.slot = slot
       slot.inflight.set(job.id, job)
@@ -378,15 +438,27 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           while (take-- > 0 && (job = nextQueued()) !== undefined) {
             // a task with a timeout is only sent to a free slot, so that its timer starts with it
             if (job.request.timeoutMs !== undefined && slot.inflight.size >= options.concurrency) break
+            queue.shift()
+            queued--
             assign(slot, job)
           }
         }
         roundRobin++
         admit()
       }
-      for (const slot of slots) {
-        if (slot !== undefined && slot.outbox.length > 0) send(slot)
+      let job: Job | undefined
+      while (isolatedCount() < options.size && (job = isolatedQueue.shift()) !== undefined) {
+        if (job.state === QUEUED) spawnSlot(-1, job)
       }
+      for (const slot of live) {
+        if (slot.outbox.length > 0) send(slot)
+      }
+    }
+
+    const isolatedCount = () => {
+      let n = 0
+      for (const slot of live) if (slot.isolated !== undefined) n++
+      return n
     }
 
     const admit = () => {
@@ -443,6 +515,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         id: nextJobId++,
         request,
         resolve,
+        spawnFailures: 0,
         pinned: false,
         state: QUEUED,
         slot: undefined,
@@ -453,7 +526,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           job.state = DONE
           return resolve(broken ?? new PoolClosed({ task: request.tag }))
         }
-        queue.push(job)
+        if (request.isolate) isolatedQueue.push(job)
+        else queue.push(job)
         queued++
         schedule()
       }
@@ -506,6 +580,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
             results[i] = result
             if (--remaining === 0) resolve(results)
           },
+          spawnFailures: 0,
           pinned: true,
           state: INFLIGHT,
           slot,

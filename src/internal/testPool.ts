@@ -53,6 +53,7 @@ interface SimWorker {
   readonly context: Context.Context<never>
   readonly jobs: Set<SimJob>
   alive: boolean
+  isolated: boolean
 }
 
 interface SimJob {
@@ -85,6 +86,7 @@ export const makeTestCore = (
     let nextWorkerId = 0
     let spawnCalls = 0
     let spawns = 0
+    let replacements = 0
     let started = 0
     let completed = 0
     let running = 0
@@ -107,7 +109,7 @@ export const makeTestCore = (
           ),
           Effect.map((context): SimWorker => {
             spawns++
-            return { id: nextWorkerId++, scope, context, jobs: new Set(), alive: true }
+            return { id: nextWorkerId++, scope, context, jobs: new Set(), alive: true, isolated: false }
           })
         ))
     })
@@ -152,6 +154,7 @@ export const makeTestCore = (
           }
         },
         onSuccess: (replacement) => {
+          replacements++
           slots[slot] = replacement
           dispatch()
         }
@@ -195,6 +198,7 @@ export const makeTestCore = (
       fiber.addObserver((exit) => {
         running--
         worker.jobs.delete(job)
+        if (worker.isolated) runFork(Scope.close(worker.scope, Exit.void))
         if (Exit.isSuccess(exit)) {
           completed++
           resolveJob(job, exit.value)
@@ -202,6 +206,17 @@ export const makeTestCore = (
         dispatch()
       })
     }
+
+    // A fresh worker, with its own Layer, for one task; discarded after it.
+    const startIsolated = (job: SimJob) =>
+      runFork(Effect.match(spawn(), {
+        onFailure: (error) => resolveJob(job, error),
+        onSuccess: (worker) => {
+          worker.isolated = true
+          if (job.done) return runFork(Scope.close(worker.scope, Exit.void))
+          start(worker, job)
+        }
+      }))
 
     const dispatch = () => {
       for (let i = 0; i < slots.length && queued > 0; i++) {
@@ -212,7 +227,8 @@ export const makeTestCore = (
           if (!job.queued) continue
           job.queued = false
           queued--
-          start(worker, job)
+          if (job.request.isolate) startIsolated(job)
+          else start(worker, job)
         }
       }
       while (queued < options.maxQueue && waiters.length > 0) waiters.shift()!()
@@ -314,7 +330,7 @@ export const makeTestCore = (
       assignments: Effect.sync(() => assignments.slice()),
       stats: Effect.sync(() => ({
         spawns,
-        replacements: spawns - options.size,
+        replacements,
         started,
         completed,
         inFlight: running,

@@ -53,6 +53,7 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
       if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
       const request = {
         chunk: false,
+        isolate: options?.isolate ?? false,
         payload: encoded.right,
         tag: task._tag,
         timeoutMs: toMillis(options?.timeout),
@@ -64,7 +65,7 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
       })
     })
 
-  const runChunk = (tasks: ReadonlyArray<Task.Any>, timeoutMs: number | undefined) =>
+  const runChunk = (tasks: ReadonlyArray<Task.Any>, timeoutMs: number | undefined, isolate: boolean) =>
     Effect.withFiberRuntime<ChunkOutcome, WorkerPoolError>((fiber) => {
       const payload: Array<unknown> = new Array(tasks.length)
       for (let i = 0; i < tasks.length; i++) {
@@ -72,7 +73,7 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
         if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
         payload[i] = encoded.right
       }
-      const request = { chunk: true, payload, tag: tasks[0]!._tag, timeoutMs, span: spanOf(fiber) }
+      const request = { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span: spanOf(fiber) }
       return Effect.async((resume) => {
         const cancel = core.submit(request, (result) => resume(Exit.succeed(chunkOutcome(tasks, result))))
         return Effect.sync(cancel)
@@ -138,7 +139,7 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
         const entries = Chunk.toReadonlyArray(chunk)
         const started = performance.now()
         return Effect.map(
-          runChunk(entries.map((entry) => entry[1]), timeoutMs),
+          runChunk(entries.map((entry) => entry[1]), timeoutMs, options?.isolate ?? false),
           ([values, stop]) => {
             adapt(policy, values.length, started)
             return [entries, values, stop] as const
@@ -179,7 +180,7 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
             const end = Math.min(n, start + chunkSize)
             const tasks: Array<T> = new Array(end - start)
             for (let i = start; i < end; i++) tasks[i - start] = f(items[i]!, i)
-            return Effect.flatMap(runChunk(tasks, timeoutMs), ([values, stop]) => {
+            return Effect.flatMap(runChunk(tasks, timeoutMs, options?.isolate ?? false), ([values, stop]) => {
               for (let i = 0; i < values.length; i++) results[start + i] = values[i] as Task.Success<T>
               return stop === undefined ? Effect.void : stop as Effect.Effect<never, WorkerPool.Error<T>>
             })
@@ -202,6 +203,7 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
       if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
       const request = {
         chunk: false,
+        isolate: options?.isolate ?? false,
         payload: encoded.right,
         tag: task._tag,
         timeoutMs: toMillis(options?.timeout),

@@ -64,6 +64,11 @@ export declare namespace NodeWorkerPool {
      * worker before killing it. Defaults to 1 second.
      */
     readonly interruptGrace?: Duration.DurationInput | undefined
+    /**
+     * Replace a worker after it has run this many tasks (multiprocessing's
+     * `maxtasksperchild`); its replacement starts at once. Defaults to no limit.
+     */
+    readonly maxTasksPerWorker?: number | undefined
     /** Consecutive failed starts of a worker before the pool gives up with a `SpawnError`. Defaults to 3. */
     readonly spawnAttempts?: number | undefined
     /** How long a worker may take to load its module and build its Layer. Defaults to 30 seconds. */
@@ -83,7 +88,8 @@ const OptionsSchema = Schema.Struct({
   size: Schema.optional(Positive),
   concurrency: Schema.optional(Positive),
   maxQueue: Schema.optional(Schema.Union(Positive, Schema.Literal(Infinity))),
-  spawnAttempts: Schema.optional(Positive)
+  spawnAttempts: Schema.optional(Positive),
+  maxTasksPerWorker: Schema.optional(Schema.Union(Positive, Schema.Literal(Infinity)))
 })
 
 /**
@@ -137,6 +143,7 @@ export const make = (
       interruptGraceMs: yield* durationMillis(options.interruptGrace, 1000, "interruptGrace"),
       spawnAttempts: checked.spawnAttempts ?? 3,
       spawnTimeoutMs: yield* durationMillis(options.spawnTimeout, 30_000, "spawnTimeout"),
+      maxTasksPerWorker: checked.maxTasksPerWorker ?? Infinity,
       execArgv: options.execArgv ?? [],
       env: options.env,
       resourceLimits: options.resourceLimits

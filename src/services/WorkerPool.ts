@@ -84,6 +84,12 @@ export declare namespace WorkerPool {
   export interface RunOptions {
     /** Fail with `TaskTimeout` if the task runs longer than this, counted from its start on a worker. */
     readonly timeout?: Duration.DurationInput | undefined
+    /**
+     * Run in a fresh worker that is discarded after the task (pprocess's
+     * `reuse=0`). Workers are reused by default; at most `size` isolated
+     * workers run at once.
+     */
+    readonly isolate?: boolean | undefined
   }
 
   /**

@@ -31,6 +31,7 @@ export interface PoolOptions {
   readonly maxQueue?: number
   readonly interruptGrace?: Duration.DurationInput
   readonly spawnAttempts?: number
+  readonly maxTasksPerWorker?: number
 }
 
 export type MakeLayer = (options: PoolOptions) => Layer.Layer<WorkerPool.WorkerPool, unknown>
@@ -119,6 +120,36 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.isString(traceId)
           assert.isString(spanId)
         }).pipe(Effect.provide(pool())))
+    })
+
+    describe("callable and isolated tasks, recycling", () => {
+      it.live("a task class is callable: Square.run(payload) runs on the pool in context", () =>
+        Effect.gen(function*() {
+          assert.strictEqual(yield* Square.run({ x: 12 }), 144)
+          const error = yield* Effect.flip(Fail.run({ message: "typed" }))
+          assert.instanceOf(error, Oops)
+        }).pipe(Effect.provide(pool())))
+
+      it.live("isolate runs each task in a fresh worker, discarded after it", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const pooled = new Set((yield* p.broadcast(new WhoAmI())).map((w) => w.bootId))
+          const isolated = yield* Effect.forEach([1, 2], () => p.run(new WhoAmI(), { isolate: true }))
+          const ids = new Set(isolated.map((w) => w.bootId))
+          assert.strictEqual(ids.size, 2)
+          for (const id of ids) assert.isFalse(pooled.has(id))
+          const after = new Set((yield* p.broadcast(new WhoAmI())).map((w) => w.bootId))
+          assert.deepStrictEqual(after, pooled)
+          assert.deepStrictEqual(yield* p.map([1, 2], (x) => new Square({ x }), { isolate: true }), [1, 4])
+        }).pipe(Effect.provide(pool())))
+
+      if (kind !== "test") it.live("maxTasksPerWorker replaces a worker after n tasks", () =>
+        Effect.gen(function*() {
+          const ids = yield* Effect.forEach([1, 2, 3, 4, 5, 6], () => Parallel.run(new WhoAmI()))
+          assert.strictEqual(new Set(ids.map((w) => w.bootId)).size, 3)
+          assert.strictEqual(ids[0]!.bootId, ids[1]!.bootId)
+          assert.notStrictEqual(ids[1]!.bootId, ids[2]!.bootId)
+        }).pipe(Effect.provide(pool({ size: 1, maxTasksPerWorker: 2 }))))
     })
 
     describe("bad payloads", () => {
