@@ -1,0 +1,39 @@
+/** effect-parallel, on worker threads or child processes, driven the way its README shows. */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import { NodeWorkerPool, WorkerPool } from "../../src/index.js"
+import { Echo, Inc, Spin } from "../tasks.js"
+import type { EffectLib, EffectPool } from "../types.js"
+
+function* range(n: number): Generator<number> {
+  for (let i = 0; i < n; i++) yield i
+}
+
+const wrap = (pool: WorkerPool.WorkerPool): EffectPool => ({
+  inc: (x) => pool.run(new Inc({ x })),
+  map: (xs) => pool.map(xs, (x) => new Inc({ x })),
+  stream: (n) => Stream.runFold(pool.stream(range(n), (x) => new Inc({ x })), 0, (sum, y) => sum + y),
+  spin: (iterations) => pool.run(new Spin({ iterations })),
+  echo: (array) => pool.run(new Echo({ array })),
+  echoTransfer: undefined
+})
+
+export const make = (kind: "thread" | "process"): EffectLib => ({
+  kind: "effect",
+  use: (params, f) => {
+    const options = { module: new URL("../workers/effect-worker.js", import.meta.url), size: params.size }
+    const layer = kind === "thread" ? NodeWorkerPool.layerThreads(options) : NodeWorkerPool.layerProcesses(options)
+    return Effect.scoped(
+      Effect.flatMap(Layer.build(layer), (context) => f(wrap(Context.get(context, WorkerPool.WorkerPool))))
+    )
+  },
+  notes: {
+    "tiny-run": "`Effect.forEach(items, (x) => pool.run(new Inc({ x })), { concurrency: \"unbounded\" })`",
+    "tiny-map": "`pool.map(items, (x) => new Inc({ x }))`, chunkSize \"auto\"",
+    "buffer-clone": "Float64Array as a Schema field (`Schema.instanceOf(Float64Array)`)",
+    "buffer-transfer": "not supported: effect-parallel's API has no way to transfer a buffer yet",
+    stream: "`pool.stream(generator, (x) => new Inc({ x }))` folded with Stream.runFold; chunkSize \"auto\""
+  }
+})

@@ -1,0 +1,31 @@
+/**
+ * effect-parallel's tasks for the benchmark, shared by the main side
+ * (libs/effect-parallel.ts) and the worker module (workers/effect-worker.ts).
+ * Subpath imports, so that neither side loads the whole `effect` barrel.
+ */
+import * as Schema from "effect/Schema"
+import * as Task from "../src/Task.js"
+
+/** The tiny task: x + 1. */
+export class Inc extends Task.Class<Inc>()("Inc", {
+  payload: { x: Schema.Number },
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
+/** The CPU-bound task: `iterations` rounds of work/spin. */
+export class Spin extends Task.Class<Spin>()("Spin", {
+  payload: { iterations: Schema.Number },
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
+/**
+ * The buffer task: a Float64Array as a Schema field, sent back. effect-parallel
+ * has no way to transfer it yet, so it is structured-cloned both ways.
+ */
+export class Echo extends Task.Class<Echo>()("Echo", {
+  payload: { array: Schema.instanceOf(Float64Array) },
+  success: Schema.instanceOf(Float64Array),
+  failure: Schema.Never
+}) {}

@@ -1,0 +1,11 @@
+/** effect-parallel's worker module: one handler per task of ../tasks.ts. */
+import * as Effect from "effect/Effect"
+import * as TaskRunner from "../../src/workers/TaskRunner.js"
+import { Echo, Inc, Spin } from "../tasks.js"
+import { inc, spin, touch } from "../work.js"
+
+export default TaskRunner.make([Inc, Spin, Echo], {
+  Inc: ({ x }) => Effect.succeed(inc(x)),
+  Spin: ({ iterations }) => Effect.sync(() => spin(iterations)),
+  Echo: ({ array }) => Effect.sync(() => touch(array))
+})
