@@ -146,3 +146,19 @@ export class InvalidOptions extends Schema.TaggedError<InvalidOptions>("effect-p
     return `invalid options: ${this.reason}`
   }
 }
+
+/**
+ * A message was sent to a channel task that has already ended (Python's
+ * `EOFError` / `BrokenPipeError`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ChannelClosed extends Schema.TaggedError<ChannelClosed>("effect-parallel/ChannelClosed")(
+  "ChannelClosed",
+  { task: Schema.String }
+) {
+  override get message(): string {
+    return `the channel of task '${this.task}' is closed`
+  }
+}

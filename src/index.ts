@@ -32,6 +32,11 @@ export * as Task from "./Task.js"
 /**
  * @since 0.1.0
  */
+export * as TaskChannel from "./TaskChannel.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as TaskRunner from "./workers/TaskRunner.js"
 
 /**

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
 import { Errors, Parallel, TestWorkerPool, WorkerPool } from "../src/index.js"
 import { seeded } from "../src/internal/random.js"
-import { Fail, Oops, Sleep, Square, WhoAmI } from "./fixtures/tasks.js"
+import { Counter, Fail, Oops, Sleep, Square, WhoAmI } from "./fixtures/tasks.js"
 import runner from "./fixtures/worker.js"
 
 const completionOrder = (seed: number) =>
@@ -106,6 +106,23 @@ describe("TestWorkerPool", () => {
       assert.isAtMost(stats.peakConcurrency, 6)
       assert.isAtLeast(stats.peakConcurrency, 2)
     }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 3, concurrency: 2 }))))
+
+  it.effect("a channel task that outruns its reader waits: at most a window of outputs is in flight", () =>
+    Effect.gen(function*() {
+      const channel = yield* Counter.open({ start: 0, burst: 500 })
+      yield* channel.send("burst")
+      yield* Effect.repeatN(Effect.yieldNow(), 2000)
+      const sent = () => (globalThis as { counterSent?: number }).counterSent ?? 0
+      assert.isAtLeast(sent(), 1)
+      assert.isAtMost(sent(), 16)
+      const values: Array<number> = []
+      while (values.length < 500) {
+        const next = yield* channel.take
+        if (next._tag === "Some") values.push(next.value)
+      }
+      assert.strictEqual(sent(), 500)
+      assert.deepStrictEqual(values, Array.from({ length: 500 }, (_, i) => i))
+    }).pipe(Effect.scoped, Effect.provide(TestWorkerPool.layer(runner, { size: 1 }))))
 
   it.effect("typed failures arrive typed in-process too", () =>
     Effect.gen(function*() {

@@ -4,6 +4,7 @@ import * as Either from "effect/Either"
 import * as Tracer from "effect/Tracer"
 import type * as Task from "../Task.js"
 import type { TaskRunner } from "../workers/TaskRunner.js"
+import { makeWorkerPort, type PortIO, type WorkerPort } from "./port.js"
 import * as Wire from "./wire.js"
 
 /** Runs encoded requests with a runner's handlers: the part of a worker that any layer can reuse. */
@@ -13,11 +14,17 @@ export interface Executor {
     payload: unknown,
     span: Wire.SpanContext | undefined
   ) => Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
+  /** Starts a channel task: its Effect, and its port to feed with the main side's messages. */
+  readonly runChannel: (
+    payload: unknown,
+    span: Wire.SpanContext | undefined,
+    io: PortIO
+  ) => readonly [Effect.Effect<Wire.WireExit, never, unknown>, WorkerPort | undefined]
 }
 
 interface Entry {
   readonly ctor: Task.AnyClass
-  readonly handler: (task: Task.Any) => Effect.Effect<unknown, unknown, unknown>
+  readonly handler: (task: Task.Any, port?: unknown) => Effect.Effect<unknown, unknown, unknown>
 }
 
 export const describeCause = (cause: Cause.Cause<unknown>): string => Cause.pretty(cause, { renderErrorCause: true })
@@ -30,21 +37,31 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   }
   const served = Array.from(entries.keys()).join(", ")
 
-  const runOne = (encoded: unknown): Effect.Effect<Wire.WireExit, never, unknown> => {
+  const decode = (encoded: unknown): readonly [Entry, Task.Any] | Wire.WireExit => {
     const tag = typeof encoded === "object" && encoded !== null ? (encoded as { _tag?: unknown })._tag : undefined
     const entry = typeof tag === "string" ? entries.get(tag) : undefined
     if (entry === undefined) {
-      return Effect.succeed([
+      return [
         Wire.EXIT_DECODE,
         `worker module '${module}' has no handler for task '${String(tag)}' (it serves: ${served || "nothing"})`
-      ])
+      ]
     }
     const decoded = Wire.codecOf(entry.ctor).decode(encoded)
-    if (Either.isLeft(decoded)) {
-      return Effect.succeed([Wire.EXIT_DECODE, Wire.formatParseError(decoded.left)])
-    }
-    return Effect.map(Effect.exit(entry.handler(decoded.right)), (exit) => Wire.encodeExit(entry.ctor, exit))
+    return Either.isLeft(decoded) ? [Wire.EXIT_DECODE, Wire.formatParseError(decoded.left)] : [entry, decoded.right]
   }
+
+  const execute = (entry: Entry, task: Task.Any, port?: unknown): Effect.Effect<Wire.WireExit, never, unknown> =>
+    Effect.map(Effect.exit(entry.handler(task, port)), (exit) => Wire.encodeExit(entry.ctor, exit))
+
+  const runOne = (encoded: unknown): Effect.Effect<Wire.WireExit, never, unknown> => {
+    const decoded = decode(encoded)
+    return typeof decoded[0] === "number" ? Effect.succeed(decoded as Wire.WireExit) : execute(...(decoded as readonly [Entry, Task.Any]))
+  }
+
+  const withSpan = <A>(effect: Effect.Effect<A, never, unknown>, span: Wire.SpanContext | undefined) =>
+    span === undefined
+      ? effect
+      : Effect.withParentSpan(effect, Tracer.externalSpan({ traceId: span[0], spanId: span[1], sampled: span[2] }))
 
   const runChunk = (items: ReadonlyArray<unknown>): Effect.Effect<Wire.ChunkExit, never, unknown> =>
     Effect.suspend(() => {
@@ -62,13 +79,18 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
     })
 
   return {
-    run: (chunk, payload, span) => {
-      const effect: Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown> = chunk
-        ? runChunk(payload as ReadonlyArray<unknown>)
-        : runOne(payload)
-      return span === undefined
-        ? effect
-        : Effect.withParentSpan(effect, Tracer.externalSpan({ traceId: span[0], spanId: span[1], sampled: span[2] }))
+    run: (chunk, payload, span) =>
+      withSpan<Wire.WireExit | Wire.ChunkExit>(chunk ? runChunk(payload as ReadonlyArray<unknown>) : runOne(payload), span),
+    runChannel: (payload, span, io) => {
+      const decoded = decode(payload)
+      if (typeof decoded[0] === "number") return [Effect.succeed(decoded as Wire.WireExit), undefined]
+      const [entry, task] = decoded as readonly [Entry, Task.Any]
+      const codec = Wire.channelCodecOf(entry.ctor)
+      if (codec === undefined) {
+        return [Effect.succeed([Wire.EXIT_DECODE, `task '${entry.ctor._tag}' is not a channel task`]), undefined]
+      }
+      const port = makeWorkerPort(codec, entry.ctor._tag, io)
+      return [withSpan(execute(entry, task, port.port), span), port]
     }
   }
 }

@@ -15,6 +15,8 @@ export interface Core {
   readonly size: () => number
   /** Queues a request; `resolve` is called exactly once unless the returned canceller runs first. */
   readonly submit: (request: CoreRequest, resolve: (result: CoreResult) => void) => () => void
+  /** Queues a channel task: like `submit`, and messages flow both ways while it runs. */
+  readonly open: (request: CoreRequest, events: ChannelEvents, resolve: (result: CoreResult) => void) => ChannelHandle
   /** Sends one request to every ready worker. */
   readonly broadcast: (request: CoreRequest, resolve: (results: ReadonlyArray<CoreResult>) => void) => () => void
 }
@@ -30,6 +32,28 @@ export interface CoreRequest {
 }
 
 export type CoreResult = Wire.WireExit | Wire.ChunkExit | WorkerPoolError
+
+/** What a running channel task sends to the main side. */
+export interface ChannelEvents {
+  readonly output: (encoded: unknown) => void
+  readonly credit: (n: number) => void
+}
+
+/** A message from the main side to a channel task. */
+export type ChannelMessage =
+  | readonly [typeof Wire.REQ_INPUT | typeof Wire.REQ_CREDIT, unknown]
+  | readonly [typeof Wire.REQ_END_INPUT]
+
+export interface ChannelHandle {
+  readonly push: (message: ChannelMessage) => void
+  readonly cancel: () => void
+}
+
+export const requestKind = (request: CoreRequest, events: ChannelEvents | undefined) =>
+  events !== undefined ? Wire.REQ_CHANNEL : request.chunk ? Wire.REQ_CHUNK : Wire.REQ_RUN
+
+export const toRequest = (id: number, message: ChannelMessage): Wire.Request =>
+  message[0] === Wire.REQ_END_INPUT ? [message[0], id] : [message[0], id, message[1]]
 
 export interface NodeCoreOptions {
   readonly module: string
@@ -55,6 +79,9 @@ interface Job {
   readonly id: number
   readonly request: CoreRequest
   readonly resolve: (result: CoreResult) => void
+  readonly events: ChannelEvents | undefined
+  /** Channel messages pushed before the task was sent to a worker. */
+  readonly early: Array<Wire.Request>
   spawnFailures: number
   /** Bound to its worker (broadcast): never moved to another one. */
   readonly pinned: boolean
@@ -341,9 +368,17 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         else slot.uncaught = message[1]
         return
       }
-      for (const [id, result] of message[1]) {
+      for (const reply of message[1]) {
+        const id = reply[0]
         const job = slot.inflight.get(id)
         if (job === undefined) continue
+        if (reply.length === 3) {
+          if (job.state !== INFLIGHT) continue
+          if (reply[1] === Wire.EVENT_OUTPUT) job.events?.output(reply[2])
+          else job.events?.credit(reply[2] as number)
+          continue
+        }
+        const result = reply[1]
         slot.inflight.delete(id)
         clearTimeout(job.timer)
         job.timer = undefined
@@ -410,7 +445,9 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       job.state = INFLIGHT
       job.slot = slot
       slot.inflight.set(job.id, job)
-      slot.outbox.push([job.request.chunk ? Wire.REQ_CHUNK : Wire.REQ_RUN, job.id, job.request.payload, job.request.span])
+      slot.outbox.push([requestKind(job.request, job.events), job.id, job.request.payload, job.request.span])
+      for (const request of job.early) slot.outbox.push(request)
+      job.early.length = 0
       if (job.request.timeoutMs !== undefined) {
         const timeoutMs = job.request.timeoutMs
         job.timer = setTimeout(() => {
@@ -436,8 +473,11 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           let take = Math.max(free, Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4))))
           let job: Job | undefined
           while (take-- > 0 && (job = nextQueued()) !== undefined) {
-            // a task with a timeout is only sent to a free slot, so that its timer starts with it
-            if (job.request.timeoutMs !== undefined && slot.inflight.size >= options.concurrency) break
+            // a task with a timeout, or a channel, only goes to a free slot, where it starts at once
+            if (
+              (job.request.timeoutMs !== undefined || job.events !== undefined) &&
+              slot.inflight.size >= options.concurrency
+            ) break
             queue.shift()
             queued--
             assign(slot, job)
@@ -502,26 +542,48 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     // the Core
     // -------------------------------------------------------------------------
 
-    const submit = (request: CoreRequest, resolve: (result: CoreResult) => void): () => void => {
+    const submit = (request: CoreRequest, resolve: (result: CoreResult) => void): () => void =>
+      enqueue(request, undefined, resolve)[1]
+
+    const open = (request: CoreRequest, events: ChannelEvents, resolve: (result: CoreResult) => void) => {
+      const [job, cancel] = enqueue(request, events, resolve)
+      const push = (message: ChannelMessage) => {
+        if (job === undefined) return
+        if (job.state === QUEUED) job.early.push(toRequest(job.id, message))
+        else if (job.state === INFLIGHT) {
+          job.slot!.outbox.push(toRequest(job.id, message))
+          schedule()
+        }
+      }
+      return { push, cancel }
+    }
+
+    const enqueue = (
+      request: CoreRequest,
+      events: ChannelEvents | undefined,
+      resolve: (result: CoreResult) => void
+    ): readonly [Job | undefined, () => void] => {
       if (closed) {
         resolve(new PoolClosed({ task: request.tag }))
-        return noop
+        return [undefined, noop]
       }
       if (broken !== undefined) {
         resolve(broken)
-        return noop
+        return [undefined, noop]
       }
       const job: Job = {
         id: nextJobId++,
         request,
         resolve,
+        events,
+        early: [],
         spawnFailures: 0,
         pinned: false,
         state: QUEUED,
         slot: undefined,
         timer: undefined
       }
-      const enqueue = () => {
+      const admitJob = () => {
         if (closed || broken !== undefined) {
           job.state = DONE
           return resolve(broken ?? new PoolClosed({ task: request.tag }))
@@ -532,8 +594,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         schedule()
       }
       if (queued < options.maxQueue && waiters.length === 0) {
-        enqueue()
-        return () => cancel(job)
+        admitJob()
+        return [job, () => cancel(job)]
       }
       // backpressure: wait for room in the queue, woken one at a time in arrival order
       let admitted = false
@@ -541,14 +603,14 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         active: true,
         admit: () => {
           admitted = true
-          enqueue()
+          admitJob()
         }
       }
       waiters.push(waiter)
-      return () => {
+      return [job, () => {
         if (admitted) return cancel(job)
         waiter.active = false
-      }
+      }]
     }
 
     const cancel = (job: Job) => {
@@ -580,6 +642,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
             results[i] = result
             if (--remaining === 0) resolve(results)
           },
+          events: undefined,
+          early: [],
           spawnFailures: 0,
           pinned: true,
           state: INFLIGHT,
@@ -587,7 +651,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           timer: undefined
         }
         slot.inflight.set(job.id, job)
-        slot.outbox.push([request.chunk ? Wire.REQ_CHUNK : Wire.REQ_RUN, job.id, request.payload, request.span])
+        slot.outbox.push([requestKind(request, undefined), job.id, request.payload, request.span])
         return job
       })
       schedule()
@@ -627,7 +691,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     })
     if (failure !== undefined) return yield* failure
 
-    return { size: () => readyCount, submit, broadcast } satisfies Core
+    return { size: () => readyCount, submit, open, broadcast } satisfies Core
   })
 
 const noop = () => {}

@@ -13,6 +13,7 @@ import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import type { TaskRunner } from "../workers/TaskRunner.js"
 import { describeCause, makeExecutor } from "./executor.js"
+import type { WorkerPort } from "./port.js"
 import * as Wire from "./wire.js"
 
 export const ServeSymbol: unique symbol = Symbol.for("effect-parallel/TaskRunner/serve")
@@ -25,9 +26,11 @@ export interface WorkerConfig {
 
 interface Job {
   readonly id: number
-  readonly chunk: boolean
+  readonly kind: typeof Wire.REQ_RUN | typeof Wire.REQ_CHUNK | typeof Wire.REQ_CHANNEL
   readonly payload: unknown
   readonly span: Wire.SpanContext | undefined
+  /** Channel messages that arrived before the task started. */
+  readonly early: Array<Wire.Request>
 }
 
 
@@ -65,19 +68,47 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       outbox = []
       Effect.runSync(backing.send(0, [Wire.MSG_REPLIES, replies]))
     }
-    const reply = (id: number, result: Wire.WireExit | Wire.ChunkExit) => {
-      outbox.push([id, result])
+    const post = (reply: Wire.Reply) => {
+      outbox.push(reply)
       if (!flushScheduled) {
         flushScheduled = true
         queueMicrotask(flush)
       }
     }
+    const reply = (id: number, result: Wire.WireExit | Wire.ChunkExit) => post([id, result])
+
+    const ports = new Map<number, WorkerPort>()
+    const feed = (port: WorkerPort, request: Wire.Request) => {
+      switch (request[0]) {
+        case Wire.REQ_INPUT:
+          return port.deliver(request[2])
+        case Wire.REQ_END_INPUT:
+          return port.end()
+        case Wire.REQ_CREDIT:
+          return port.grant(request[2] as number)
+      }
+    }
 
     const start = (job: Job) => {
-      const fiber = runFork(executor.run(job.chunk, job.payload, job.span) as Effect.Effect<Wire.WireExit | Wire.ChunkExit>)
+      let effect: Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
+      if (job.kind === Wire.REQ_CHANNEL) {
+        const [channel, port] = executor.runChannel(job.payload, job.span, {
+          output: (value) => post([job.id, Wire.EVENT_OUTPUT, value]),
+          credit: (n) => post([job.id, Wire.EVENT_CREDIT, n])
+        })
+        effect = channel
+        if (port !== undefined) {
+          ports.set(job.id, port)
+          for (const request of job.early) feed(port, request)
+        }
+      } else {
+        effect = executor.run(job.kind === Wire.REQ_CHUNK, job.payload, job.span)
+      }
+      const fiber = runFork(effect as Effect.Effect<Wire.WireExit | Wire.ChunkExit>)
       running.set(job.id, fiber)
       fiber.addObserver((exit) => {
         running.delete(job.id)
+        ports.delete(job.id)
         reply(
           job.id,
           Exit.isSuccess(exit)
@@ -105,17 +136,29 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
 
     const onMessage = (_port: number, requests: ReadonlyArray<Wire.Request>) => {
       for (const request of requests) {
-        if (request[0] === Wire.REQ_INTERRUPT) {
-          if (queued.delete(request[1])) {
-            reply(request[1], [Wire.EXIT_INTERRUPT])
-          } else {
-            running.get(request[1])?.unsafeInterruptAsFork(FiberId.none)
+        switch (request[0]) {
+          case Wire.REQ_INTERRUPT: {
+            if (queued.delete(request[1])) {
+              reply(request[1], [Wire.EXIT_INTERRUPT])
+            } else {
+              running.get(request[1])?.unsafeInterruptAsFork(FiberId.none)
+            }
+            continue
           }
-          continue
+          case Wire.REQ_INPUT:
+          case Wire.REQ_END_INPUT:
+          case Wire.REQ_CREDIT: {
+            const port = ports.get(request[1])
+            if (port !== undefined) feed(port, request)
+            else queued.get(request[1])?.early.push(request)
+            continue
+          }
+          default: {
+            const job: Job = { id: request[1], kind: request[0], payload: request[2], span: request[3], early: [] }
+            queued.set(job.id, job)
+            queue.push(job)
+          }
         }
-        const job: Job = { id: request[1], chunk: request[0] === Wire.REQ_CHUNK, payload: request[2], span: request[3] }
-        queued.set(job.id, job)
-        queue.push(job)
       }
       pump()
     }

@@ -10,7 +10,9 @@ import { EncodeError, PoolClosed, SpawnError, TaskTimeout, WorkerCrashed, type W
 import type { TaskRunner } from "../workers/TaskRunner.js"
 import { Deque } from "./deque.js"
 import { describeCause, makeExecutor } from "./executor.js"
-import type { Core, CoreRequest, CoreResult } from "./pool.js"
+import type { ChannelEvents, ChannelMessage, Core, CoreRequest, CoreResult } from "./pool.js"
+import type { WorkerPort } from "./port.js"
+import * as Wire from "./wire.js"
 import { seeded } from "./random.js"
 
 export interface TestCoreOptions {
@@ -60,6 +62,9 @@ interface SimJob {
   readonly request: CoreRequest
   readonly payload: unknown
   readonly resolve: (result: CoreResult) => void
+  readonly events: ChannelEvents | undefined
+  readonly early: Array<ChannelMessage>
+  port: WorkerPort | undefined
   readonly pinned: SimWorker | undefined
   done: boolean
   queued: boolean
@@ -182,7 +187,19 @@ export const makeTestCore = (
       if (options.crashOn.has(index)) return crash(worker, index)
       const delayMs = (options.latencyMs?.(job.request.tag, index) ?? 0) + (options.slowMs.get(index) ?? 0)
       const yields = Math.floor(random() * MAX_YIELDS)
-      let effect: Effect.Effect<CoreResult, never, unknown> = executor.run(job.request.chunk, job.payload, job.request.span)
+      let effect: Effect.Effect<CoreResult, never, unknown>
+      if (job.events !== undefined) {
+        const events = job.events
+        const [channel, port] = executor.runChannel(job.payload, job.request.span, {
+          output: (value) => events.output(structuredClone(value)),
+          credit: events.credit
+        })
+        effect = channel
+        job.port = port
+        if (port !== undefined) for (const message of job.early.splice(0)) feed(port, message)
+      } else {
+        effect = executor.run(job.request.chunk, job.payload, job.request.span)
+      }
       if (delayMs > 0) effect = Effect.delay(effect, delayMs)
       effect = Effect.tap(effect, () => Effect.repeatN(Effect.yieldNow(), yields))
       if (job.request.timeoutMs !== undefined) {
@@ -248,8 +265,26 @@ export const makeTestCore = (
       request: CoreRequest,
       payload: unknown,
       resolve: (r: CoreResult) => void,
-      pinned?: SimWorker
-    ): SimJob => ({ request, payload, resolve, pinned, done: false, queued: false, fiber: undefined })
+      pinned?: SimWorker,
+      events?: ChannelEvents
+    ): SimJob => ({
+      request,
+      payload,
+      resolve,
+      events,
+      early: [],
+      port: undefined,
+      pinned,
+      done: false,
+      queued: false,
+      fiber: undefined
+    })
+
+    const feed = (port: WorkerPort, message: ChannelMessage) => {
+      if (message[0] === Wire.REQ_END_INPUT) port.end()
+      else if (message[0] === Wire.REQ_INPUT) port.deliver(structuredClone(message[1]))
+      else port.grant(message[1] as number)
+    }
 
     const cancel = (job: SimJob) => {
       if (job.done) return
@@ -263,18 +298,36 @@ export const makeTestCore = (
       }
     }
 
-    const submit: Core["submit"] = (request, resolve) => {
+    const submit: Core["submit"] = (request, resolve) => enqueue(request, resolve, undefined)[1]
+
+    const open: Core["open"] = (request, events, resolve) => {
+      const [job, cancelJob] = enqueue(request, resolve, events)
+      return {
+        cancel: cancelJob,
+        push: (message) => {
+          if (job === undefined || job.done) return
+          if (job.port !== undefined) feed(job.port, message)
+          else job.early.push(message)
+        }
+      }
+    }
+
+    const enqueue = (
+      request: CoreRequest,
+      resolve: (result: CoreResult) => void,
+      events: ChannelEvents | undefined
+    ): readonly [SimJob | undefined, () => void] => {
       if (closed || broken !== undefined) {
         resolve(broken ?? new PoolClosed({ task: request.tag }))
-        return () => {}
+        return [undefined, () => {}]
       }
       const crossed = cross(request)
       if (crossed instanceof EncodeError) {
         resolve(crossed)
-        return () => {}
+        return [undefined, () => {}]
       }
-      const job = makeJob(request, crossed.payload, resolve)
-      const enqueue = () => {
+      const job = makeJob(request, crossed.payload, resolve, undefined, events)
+      const admitJob = () => {
         if (job.done) return
         if (closed || broken !== undefined) return resolveJob(job, broken ?? new PoolClosed({ task: request.tag }))
         job.queued = true
@@ -282,9 +335,9 @@ export const makeTestCore = (
         queued++
         dispatch()
       }
-      if (queued < options.maxQueue && waiters.length === 0) enqueue()
-      else waiters.push(enqueue)
-      return () => cancel(job)
+      if (queued < options.maxQueue && waiters.length === 0) admitJob()
+      else waiters.push(admitJob)
+      return [job, () => cancel(job)]
     }
 
     const broadcast: Core["broadcast"] = (request, resolve) => {
@@ -341,6 +394,7 @@ export const makeTestCore = (
     const core: Core = {
       size: () => slots.filter((slot) => slot !== undefined).length,
       submit,
+      open,
       broadcast
     }
     return [core, inspector] as const

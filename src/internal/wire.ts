@@ -13,10 +13,24 @@ import type * as Task from "../Task.js"
 export const REQ_RUN = 0
 export const REQ_CHUNK = 1
 export const REQ_INTERRUPT = 2
+/** Starts a channel task: like a run, and it talks to the main side while it runs. */
+export const REQ_CHANNEL = 3
+/** An input message for a channel task. */
+export const REQ_INPUT = 4
+/** The main side will send no more input to a channel task. */
+export const REQ_END_INPUT = 5
+/** The main side can take `n` more output messages of a channel task. */
+export const REQ_CREDIT = 6
 /** A run carries one encoded task; a chunk carries an array of them, run in order. */
 export type Request =
-  | readonly [typeof REQ_RUN | typeof REQ_CHUNK, id: number, payload: unknown, span: SpanContext | undefined]
-  | readonly [typeof REQ_INTERRUPT, id: number]
+  | readonly [
+    typeof REQ_RUN | typeof REQ_CHUNK | typeof REQ_CHANNEL,
+    id: number,
+    payload: unknown,
+    span: SpanContext | undefined
+  ]
+  | readonly [typeof REQ_INTERRUPT | typeof REQ_END_INPUT, id: number]
+  | readonly [typeof REQ_INPUT | typeof REQ_CREDIT, id: number, value: unknown]
 export type SpanContext = readonly [traceId: string, spanId: string, sampled: boolean]
 
 // worker -> main
@@ -26,7 +40,16 @@ export const MSG_UNCAUGHT = 2
 export type Message =
   | readonly [typeof MSG_REPLIES, ReadonlyArray<Reply>]
   | readonly [typeof MSG_BOOT_FAILED | typeof MSG_UNCAUGHT, reason: string]
-export type Reply = readonly [id: number, result: WireExit | ChunkExit]
+/** The final result of a request, or (three elements) an event of a running channel task. */
+export type Reply =
+  | readonly [id: number, result: WireExit | ChunkExit]
+  | readonly [id: number, event: typeof EVENT_OUTPUT | typeof EVENT_CREDIT, value: unknown]
+/** An output message of a channel task. */
+export const EVENT_OUTPUT = 0
+/** The channel task can take `n` more input messages. */
+export const EVENT_CREDIT = 1
+/** How many messages each side of a channel may have in flight before the sender waits. */
+export const CHANNEL_WINDOW = 16
 
 export const EXIT_SUCCESS = 0
 export const EXIT_FAILURE = 1
@@ -90,6 +113,33 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
       decodeFailure: Schema.decodeUnknownEither(failure)
     }
     codecs.set(ctor, codec)
+  }
+  return codec
+}
+
+interface ChannelCodec {
+  readonly encodeInput: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  readonly decodeInput: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  readonly encodeOutput: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+  readonly decodeOutput: (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+}
+
+const channelCodecs = new WeakMap<object, ChannelCodec>()
+
+/** The codecs of a channel task's messages, or undefined for a plain task. */
+export const channelCodecOf = (ctor: Task.AnyClass): ChannelCodec | undefined => {
+  const schemas = ctor as unknown as { input?: Schema.Schema<unknown, unknown>; output?: Schema.Schema<unknown, unknown> }
+  if (schemas.input === undefined || schemas.output === undefined) return undefined
+  let codec = channelCodecs.get(ctor)
+  if (codec === undefined) {
+    const { input, output } = schemas
+    codec = {
+      encodeInput: isIdentity(input) ? checker(input) : Schema.encodeUnknownEither(input),
+      decodeInput: isIdentity(input) ? Either.right : Schema.decodeUnknownEither(input),
+      encodeOutput: isIdentity(output) ? checker(output) : Schema.encodeUnknownEither(output),
+      decodeOutput: isIdentity(output) ? Either.right : Schema.decodeUnknownEither(output)
+    }
+    channelCodecs.set(ctor, codec)
   }
   return codec
 }

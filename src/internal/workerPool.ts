@@ -12,6 +12,7 @@ import * as Job from "../Job.js"
 import * as WorkerPool from "../services/WorkerPool.js"
 
 import type * as Task from "../Task.js"
+import * as Channel from "./channel.js"
 import * as Chunking from "./chunking.js"
 import type { Core, CoreResult } from "./pool.js"
 import * as Wire from "./wire.js"
@@ -218,8 +219,19 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
       })
     })
 
+  const openChannel: WorkerPool.WorkerPool["openChannel"] = (task, options) =>
+    Effect.withFiberRuntime((fiber) =>
+      Channel.open(core, task, {
+        isolate: options?.isolate ?? false,
+        tag: task._tag,
+        timeoutMs: toMillis(options?.timeout),
+        span: spanOf(fiber)
+      })
+    )
+
   return {
     [WorkerPool.TypeId]: WorkerPool.TypeId,
+    openChannel,
     size: Effect.sync(core.size),
     capacity,
     run,

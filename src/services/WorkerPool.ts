@@ -26,7 +26,9 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
-import type { WorkerPoolError } from "../Errors.js"
+import type * as Scope from "effect/Scope"
+import type { EncodeError, WorkerPoolError } from "../Errors.js"
+import type { TaskChannel } from "../TaskChannel.js"
 import type * as Job from "../Job.js"
 import type * as Task from "../Task.js"
 
@@ -153,6 +155,14 @@ export interface WorkerPool {
     f: (item: A, index: number) => T,
     options?: WorkerPool.MapOptions
   ) => Stream.Stream<Indexed<Task.Success<T>>, Error<T> | E, R>
+  /**
+   * Starts a channel task and opens its channel for the life of the scope
+   * (untyped: use `TaskChannel.Class`'s `open` for the typed channel).
+   */
+  readonly openChannel: (
+    task: Task.Any,
+    options?: WorkerPool.RunOptions
+  ) => Effect.Effect<TaskChannel<any, any, any, any>, EncodeError, Scope.Scope>
   /** Runs the task once on every ready worker and collects the results. */
   readonly broadcast: <T extends Task.Any>(
     task: T,

@@ -27,7 +27,9 @@ import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import { type Pipeable, pipeArguments } from "effect/Pipeable"
 import * as internal from "../internal/runner.js"
+import type * as Schema from "effect/Schema"
 import type * as Task from "../Task.js"
+import type * as TaskChannel from "../TaskChannel.js"
 
 /**
  * @since 0.1.0
@@ -56,8 +58,23 @@ export type Handler<T extends Task.Any, R> = (task: T) => Effect.Effect<Task.Suc
  * @category models
  */
 export type Handlers<Tasks extends ReadonlyArray<Task.AnyClass>> = {
-  readonly [C in Tasks[number] as C["_tag"]]: Handler<Task.Instance<C>, any>
+  readonly [C in Tasks[number] as C["_tag"]]: C extends {
+    readonly input: Schema.Schema<infer In, infer _I, infer _R>
+    readonly output: Schema.Schema<infer Out, infer _O, infer _R2>
+  } ? ChannelHandler<Task.Instance<C>, In, Out, any>
+    : Handler<Task.Instance<C>, any>
 }
+
+/**
+ * The handler of a channel task: it also gets the worker's end of the channel.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ChannelHandler<T extends Task.Any, In, Out, R> = (
+  task: T,
+  port: TaskChannel.Port<In, Out>
+) => Effect.Effect<Task.Success<T>, Task.Failure<T>, R>
 
 /**
  * The services the handlers of `H` need.

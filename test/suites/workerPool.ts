@@ -7,6 +7,7 @@ import { join } from "node:path"
 import { Errors, Parallel, WorkerPool } from "../../src/index.js"
 import {
   BadResult,
+  Counter,
   Die,
   Echo,
   Fail,
@@ -150,6 +151,42 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.strictEqual(ids[0]!.bootId, ids[1]!.bootId)
           assert.notStrictEqual(ids[1]!.bootId, ids[2]!.bootId)
         }).pipe(Effect.provide(pool({ size: 1, maxTasksPerWorker: 2 }))))
+    })
+
+    describe("channels", () => {
+      it.live("a channel task takes commands and streams values both ways, then ends with its result", () =>
+        Effect.gen(function*() {
+          const channel = yield* Counter.open({ start: 10, burst: 1000 })
+          yield* channel.send("next")
+          yield* channel.send("next")
+          assert.deepStrictEqual(yield* channel.take, Option.some(10))
+          assert.deepStrictEqual(yield* channel.take, Option.some(11))
+          yield* channel.send("burst")
+          yield* channel.send("next")
+          yield* channel.closeInput
+          const rest = Chunk.toArray(yield* Stream.runCollect(channel.output))
+          assert.deepStrictEqual(rest, Array.from({ length: 1001 }, (_, i) => 12 + i))
+          assert.strictEqual(yield* channel.await, 1003)
+          assert.deepStrictEqual(yield* channel.take, Option.none())
+          const closed = yield* Effect.flip(channel.send("next"))
+          assert.instanceOf(closed, Errors.ChannelClosed)
+        }).pipe(Effect.scoped, Effect.provide(pool())))
+
+      it.live("a channel task's failure fails its output and result typed; closing the scope interrupts it", () =>
+        Effect.gen(function*() {
+          const failing = yield* Counter.open({ start: 0, burst: 3 })
+          yield* failing.send("burst")
+          yield* failing.send("fail")
+          const outputs: Array<number> = []
+          const error = yield* Effect.flip(Stream.runForEach(failing.output, (n) => Effect.sync(() => outputs.push(n))))
+          assert.deepStrictEqual(outputs, [0, 1, 2])
+          assert.instanceOf(error, Oops)
+          assert.instanceOf(yield* Effect.flip(failing.await), Oops)
+          // a channel left open when its scope closes is interrupted in its worker; the pool keeps serving
+          const waiting = yield* Effect.scoped(Effect.map(Counter.open({ start: 0, burst: 1 }), (c) => c))
+          assert.isTrue(Exit.isInterrupted(yield* Effect.exit(waiting.await)))
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 9 })), 81)
+        }).pipe(Effect.scoped, Effect.provide(pool({ size: 1, concurrency: 2 }))))
     })
 
     describe("bad payloads", () => {

@@ -1,0 +1,117 @@
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { ChannelClosed, EncodeError, type WorkerPoolError } from "../Errors.js"
+import type * as Task from "../Task.js"
+import type { TaskChannel } from "../TaskChannel.js"
+import type { Core, CoreRequest, CoreResult } from "./pool.js"
+import * as Wire from "./wire.js"
+
+type Untyped = TaskChannel<unknown, unknown, unknown, unknown>
+
+export const open = (
+  core: Core,
+  task: Task.Any,
+  request: Omit<CoreRequest, "payload" | "chunk">
+): Effect.Effect<Untyped, EncodeError, Scope.Scope> =>
+  Effect.suspend(() => {
+    const codec = Wire.channelCodecOf(Wire.classOf(task))
+    if (codec === undefined) {
+      return Effect.fail(new EncodeError({ task: task._tag, reason: "not a channel task (define it with TaskChannel.Class)" }))
+    }
+    const encoded = Wire.encodeTask(task)
+    if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
+
+    const outputs: Array<unknown> = []
+    const takers: Array<() => void> = []
+    const senders: Array<() => void> = []
+    let credit = Wire.CHANNEL_WINDOW
+    let final: Exit.Exit<unknown, unknown> | undefined
+    const wakeAll = () => {
+      for (const wake of takers.splice(0)) wake()
+      for (const wake of senders.splice(0)) wake()
+    }
+    const finish = (exit: Exit.Exit<unknown, unknown>) => {
+      if (final !== undefined) return
+      final = exit
+      wakeAll()
+    }
+
+    const handle = core.open(
+      { ...request, chunk: false, payload: encoded.right },
+      {
+        output: (value) => {
+          const decoded = codec.decodeOutput(value)
+          outputs.push(Either.isRight(decoded) ? decoded.right : value)
+          takers.shift()?.()
+        },
+        credit: (n) => {
+          credit += n
+          while (credit > 0 && senders.length > 0) senders.shift()!()
+        }
+      },
+      (result: CoreResult) =>
+        finish(Array.isArray(result) ? Wire.decodeExit(task, result as Wire.WireExit) : Exit.fail(result as WorkerPoolError))
+    )
+
+    const wait = (queue: Array<() => void>) =>
+      Effect.async<void>((resume) => {
+        const wake = () => resume(Effect.void)
+        queue.push(wake)
+        return Effect.sync(() => {
+          const i = queue.indexOf(wake)
+          if (i >= 0) queue.splice(i, 1)
+        })
+      })
+
+    const take: Untyped["take"] = Effect.suspend(function loop(): Effect.Effect<Option.Option<unknown>, unknown> {
+      if (outputs.length > 0) {
+        handle.push([Wire.REQ_CREDIT, 1])
+        return Effect.succeed(Option.some(outputs.shift()))
+      }
+      if (final !== undefined) return Exit.isSuccess(final) ? Effect.succeedNone : (final as Exit.Exit<never, unknown>)
+      return Effect.flatMap(wait(takers), loop)
+    })
+
+    const send = (input: unknown): Effect.Effect<void, ChannelClosed | EncodeError> =>
+      Effect.suspend(function loop(): Effect.Effect<void, ChannelClosed | EncodeError> {
+        if (final !== undefined) return Effect.fail(new ChannelClosed({ task: task._tag }))
+        if (credit > 0) {
+          const value = codec.encodeInput(input)
+          if (Either.isLeft(value)) {
+            return Effect.fail(new EncodeError({ task: task._tag, reason: Wire.formatParseError(value.left) }))
+          }
+          credit--
+          handle.push([Wire.REQ_INPUT, value.right])
+          return Effect.void
+        }
+        return Effect.flatMap(wait(senders), loop)
+      })
+
+    const awaitResult = Effect.suspend(function loop(): Effect.Effect<unknown, unknown> {
+      return final !== undefined ? final : Effect.flatMap(wait(takers), loop)
+    })
+
+    const interrupt = Effect.sync(() => {
+      if (final !== undefined) return
+      handle.cancel()
+      finish(Exit.interrupt(FiberId.none))
+    })
+
+    const channel: Untyped = {
+      send,
+      closeInput: Effect.sync(() => handle.push([Wire.REQ_END_INPUT])),
+      take,
+      output: Stream.repeatEffectOption(
+        Effect.flatMap(Effect.mapError(take, Option.some), (option) =>
+          Option.isSome(option) ? Effect.succeed(option.value) : Effect.fail(Option.none()))
+      ),
+      await: awaitResult,
+      interrupt
+    }
+    return Effect.as(Effect.addFinalizer(() => interrupt), channel)
+  })

@@ -1,0 +1,98 @@
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type * as TaskChannel from "../TaskChannel.js"
+import * as Wire from "./wire.js"
+
+/** How a worker-side port reaches the main side. */
+export interface PortIO {
+  readonly output: (encoded: unknown) => void
+  readonly credit: (n: number) => void
+}
+
+/** The worker's end of a channel, and the hooks the runner feeds it with. */
+export interface WorkerPort {
+  readonly port: TaskChannel.Port<unknown, unknown>
+  readonly deliver: (encoded: unknown) => void
+  readonly end: () => void
+  readonly grant: (n: number) => void
+}
+
+export const makeWorkerPort = (
+  codec: NonNullable<ReturnType<typeof Wire.channelCodecOf>>,
+  tag: string,
+  io: PortIO
+): WorkerPort => {
+  const inbox: Array<unknown> = []
+  let ended = false
+  let taker: ((value: Option.Option<unknown>) => void) | undefined
+  let credit = Wire.CHANNEL_WINDOW
+  const senders: Array<() => void> = []
+
+  const take: Effect.Effect<Option.Option<unknown>> = Effect.suspend(() => {
+    if (inbox.length > 0) {
+      io.credit(1)
+      return Effect.succeed(Option.some(inbox.shift()))
+    }
+    if (ended) return Effect.succeed(Option.none())
+    return Effect.async<Option.Option<unknown>>((resume) => {
+      taker = (value) => {
+        taker = undefined
+        if (Option.isSome(value)) io.credit(1)
+        resume(Effect.succeed(value))
+      }
+      return Effect.sync(() => {
+        taker = undefined
+      })
+    })
+  })
+
+  const send = (value: unknown): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const encoded = codec.encodeOutput(value)
+      if (Either.isLeft(encoded)) {
+        return Effect.dieMessage(`an output of channel task '${tag}' failed its Schema: ${Wire.formatParseError(encoded.left)}`)
+      }
+      if (credit > 0) {
+        credit--
+        io.output(encoded.right)
+        return Effect.void
+      }
+      // the main side's buffer is full: wait until it takes some
+      return Effect.async<void>((resume) => {
+        const go = () => {
+          credit--
+          io.output(encoded.right)
+          resume(Effect.void)
+        }
+        senders.push(go)
+        return Effect.sync(() => {
+          const i = senders.indexOf(go)
+          if (i >= 0) senders.splice(i, 1)
+        })
+      })
+    })
+
+  const messages: Stream.Stream<unknown> = Stream.repeatEffectOption(
+    Effect.flatMap(take, (option) => Option.isSome(option) ? Effect.succeed(option.value) : Effect.fail(Option.none()))
+  )
+
+  return {
+    port: { take, messages, send },
+    deliver: (encoded) => {
+      const decoded = codec.decodeInput(encoded)
+      const value = Either.isRight(decoded) ? decoded.right : encoded
+      if (taker !== undefined) taker(Option.some(value))
+      else inbox.push(value)
+    },
+    end: () => {
+      ended = true
+      if (taker !== undefined) taker(Option.none())
+    },
+    grant: (n) => {
+      credit += n
+      while (credit > 0 && senders.length > 0) senders.shift()!()
+    }
+  }
+}
