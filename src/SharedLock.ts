@@ -179,8 +179,8 @@ export const isSharedLock: (u: unknown) => u is SharedLock = internal.isSharedLo
 export const acquire: {
   (self: SharedLock): Effect.Effect<void>
   (self: SharedLock, options: SharedLock.TimeoutOptions): Effect.Effect<void, LockTimeout>
-} = (self: SharedLock, options?: SharedLock.TimeoutOptions): Effect.Effect<void, any> =>
-  internal.acquire(self, options?.timeout, onTimeout)
+} = (self: SharedLock, options?: SharedLock.TimeoutOptions): Effect.Effect<void> =>
+  internal.acquire(self, options?.timeout, onTimeout) as Effect.Effect<void>
 
 /**
  * Takes the lock if it is free, without waiting: `true` if it was taken.
@@ -244,8 +244,8 @@ export const withLock: {
 export const acquireScoped: {
   (self: SharedLock): Effect.Effect<void, never, Scope.Scope>
   (self: SharedLock, options: SharedLock.TimeoutOptions): Effect.Effect<void, LockTimeout, Scope.Scope>
-} = (self: SharedLock, options?: SharedLock.TimeoutOptions): Effect.Effect<void, any, Scope.Scope> =>
-  internal.acquireScoped(self, options?.timeout, onTimeout)
+} = (self: SharedLock, options?: SharedLock.TimeoutOptions): Effect.Effect<void, never, Scope.Scope> =>
+  internal.acquireScoped(self, options?.timeout, onTimeout) as Effect.Effect<void, never, Scope.Scope>
 
 /**
  * Whether some fiber, in any thread, holds the lock right now (a snapshot).
