@@ -48,3 +48,33 @@ export * as TestWorkerPool from "./layers/TestWorkerPool.js"
  * @since 0.1.0
  */
 export * as WorkerPool from "./services/WorkerPool.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SharedArray from "./SharedArray.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SharedBarrier from "./SharedBarrier.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SharedEvent from "./SharedEvent.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SharedLock from "./SharedLock.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SharedSemaphore from "./SharedSemaphore.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SharedValue from "./SharedValue.js"
