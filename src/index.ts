@@ -12,6 +12,11 @@ export * as Errors from "./Errors.js"
 /**
  * @since 0.1.0
  */
+export * as Exchange from "./Exchange.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Job from "./Job.js"
 
 /**

@@ -4,7 +4,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, type Duration, Effect, Exit, Fiber, Layer, Option, Scope, Stream } from "effect"
 import { join } from "node:path"
-import { Errors, Parallel, WorkerPool } from "../../src/index.js"
+import { Errors, Exchange, Parallel, WorkerPool } from "../../src/index.js"
 import {
   BadResult,
   Counter,
@@ -187,6 +187,77 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.isTrue(Exit.isInterrupted(yield* Effect.exit(waiting.await)))
           assert.strictEqual(yield* Parallel.run(new Square({ x: 9 })), 81)
         }).pipe(Effect.scoped, Effect.provide(pool({ size: 1, concurrency: 2 }))))
+    })
+
+    describe("exchange", () => {
+      it.live("collects results in completion order, tagged with their member, within its limit", () =>
+        Effect.gen(function*() {
+          const seen: Array<number> = []
+          const exchange = yield* Exchange.make<number, never>({
+            limit: 3,
+            onResult: (r) => Effect.sync(() => seen.push(r.value))
+          })
+          const slow = yield* exchange.start(new Sleep({ millis: 600, value: 600 }))
+          const fast = yield* exchange.start(new Sleep({ millis: 10, value: 10 }))
+          const middle = yield* exchange.start(new Sleep({ millis: 250, value: 250 }))
+          assert.deepStrictEqual([slow.id, fast.id, middle.id], [1, 2, 3])
+          const results = yield* exchange.finish
+          assert.deepStrictEqual(results.map((r) => r.value), [10, 250, 600])
+          assert.deepStrictEqual(results.map((r) => r.member.id), [2, 3, 1])
+          assert.deepStrictEqual(seen, [10, 250, 600])
+          assert.strictEqual(yield* exchange.active, 0)
+        }).pipe(Effect.scoped, Effect.provide(pool({ size: 3 }))))
+
+      it.live("start waits while `limit` members are active; ready lists members with results waiting", () =>
+        Effect.gen(function*() {
+          const exchange = yield* Exchange.make<number, never>({ limit: 1 })
+          for (const value of [300, 10, 100]) {
+            yield* exchange.start(new Sleep({ millis: value, value }))
+            assert.isAtMost(yield* exchange.active, 1)
+          }
+          yield* waitFor("the last member to finish", () => Effect.runSync(exchange.active) === 0)
+          assert.deepStrictEqual((yield* exchange.ready).map((m) => m.id), [1, 2, 3])
+          const results = yield* exchange.finish
+          assert.deepStrictEqual(results.map((r) => r.value), [300, 10, 100])
+          assert.deepStrictEqual(yield* exchange.ready, [])
+        }).pipe(Effect.scoped, Effect.provide(pool({ size: 3 }))))
+
+      it.live("a failure stops the exchange with the member's identity, or is collected", () =>
+        Effect.gen(function*() {
+          const marker = join(tempDir(), "park")
+          const stopping = yield* Exchange.make<unknown, Oops>()
+          yield* stopping.start(new Park({ marker }))
+          yield* waitFor("the parked member to start", () => fileSays(marker) === "started")
+          yield* stopping.start(new Fail({ message: "member failed" }))
+          const failure = yield* Effect.flip(stopping.finish)
+          assert.instanceOf(failure, Exchange.MemberFailed)
+          assert.deepStrictEqual(failure.member, { id: 2, task: "Fail" })
+          assert.instanceOf(failure.error, Oops)
+          yield* waitFor("the other member to be interrupted", () => fileSays(marker) === "interrupted")
+
+          const collecting = yield* Exchange.make<number, Oops>({ onFailure: "collect" })
+          yield* collecting.start(new Fail({ message: "one" }))
+          yield* collecting.start(new Square({ x: 4 }))
+          const results = yield* collecting.finish
+          assert.deepStrictEqual(results.map((r) => r.value), [16])
+          const failures = yield* collecting.failures
+          assert.strictEqual(failures.length, 1)
+          assert.strictEqual(failures[0]!.member.id, 1)
+        }).pipe(Effect.scoped, Effect.provide(pool({ size: 2 }))))
+
+      it.live("channels and jobs are members too: every output of a channel is a result", () =>
+        Effect.gen(function*() {
+          const exchange = yield* Exchange.make<number, Oops>()
+          const [member, channel] = yield* exchange.startChannel(new Counter({ start: 100, burst: 3 }))
+          yield* channel.send("burst")
+          yield* channel.closeInput
+          const job = yield* Parallel.submit(new Square({ x: 5 }))
+          const added = yield* exchange.add(job, "Square")
+          const results = yield* exchange.finish
+          const fromChannel = results.filter((r) => r.member.id === member.id).map((r) => r.value)
+          assert.deepStrictEqual(fromChannel, [100, 101, 102])
+          assert.deepStrictEqual(results.filter((r) => r.member.id === added.id).map((r) => r.value), [25])
+        }).pipe(Effect.scoped, Effect.provide(pool({ size: 2 }))))
     })
 
     describe("bad payloads", () => {
