@@ -2,7 +2,7 @@
  * The tasks the examples run, shared by the main programs and their worker module.
  */
 import { Schema } from "effect"
-import { Task } from "../src/index.js"
+import { Task, TaskChannel } from "../src/index.js"
 
 /** multiprocessing's `square(x)`. */
 export class Square extends Task.Class<Square>()("Square", {
@@ -47,4 +47,36 @@ export const countPrimes = (from: number, to: number): number => {
     if (prime) count++
   }
   return count
+}
+
+/** pprocess's simple.py: `calculate(t)` waits `delay` and returns `i * N + j` (the work is a stand-in, as there). */
+export class Calculate extends Task.Class<Calculate>()("Calculate", {
+  payload: { i: Schema.Number, j: Schema.Number, n: Schema.Number, delayMillis: Schema.Number },
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
+/** A task of uneven length: waits `millis`, then returns its name. */
+export class Errand extends Task.Class<Errand>()("Errand", {
+  payload: { name: Schema.String, millis: Schema.Number },
+  success: Schema.String,
+  failure: Schema.Never
+}) {}
+
+/**
+ * A continuous channel task (pprocess's generator-style results): it streams primes in order; each input
+ * command asks for `count` more; it ends with how many it sent once the main side closes its input.
+ */
+export class Primes extends TaskChannel.Class<Primes>()("Primes", {
+  payload: { from: Schema.Number },
+  input: Schema.Struct({ count: Schema.Number }),
+  output: Schema.Number,
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
+export const isPrime = (n: number): boolean => {
+  if (n < 2) return false
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false
+  return true
 }

@@ -3,10 +3,27 @@
  */
 import { Effect } from "effect"
 import { TaskRunner } from "../src/index.js"
-import { Compute, compute, CountPrimes, countPrimes, Square } from "./tasks.js"
+import { Calculate, Compute, compute, CountPrimes, countPrimes, Errand, isPrime, Primes, Square } from "./tasks.js"
 
-export default TaskRunner.make([Square, Compute, CountPrimes], {
+export default TaskRunner.make([Square, Compute, CountPrimes, Calculate, Errand, Primes], {
   Square: ({ x }) => Effect.succeed(x * x),
   Compute: ({ end, start }) => Effect.sync(() => compute(start, end)),
-  CountPrimes: ({ from, to }) => Effect.sync(() => countPrimes(from, to))
+  CountPrimes: ({ from, to }) => Effect.sync(() => countPrimes(from, to)),
+  Calculate: ({ delayMillis, i, j, n }) => Effect.as(Effect.sleep(delayMillis), i * n + j),
+  Errand: ({ millis, name }) => Effect.as(Effect.sleep(millis), name),
+  Primes: ({ from }, port) =>
+    Effect.gen(function*() {
+      let candidate = from
+      let sent = 0
+      for (;;) {
+        const command = yield* port.take
+        if (command._tag === "None") return sent
+        for (let found = 0; found < command.value.count; candidate++) {
+          if (!isPrime(candidate)) continue
+          yield* port.send(candidate)
+          found++
+          sent++
+        }
+      }
+    })
 })

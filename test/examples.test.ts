@@ -26,6 +26,31 @@ describe("examples", () => {
     assert.strictEqual(parallel![1], serial![1])
   })
 
+  it("pprocess-pmap.ts: map and pmap give the same results and the speedup is printed", async () => {
+    const out = await run("pprocess-pmap.ts", { PMAP_N: "4", PMAP_DELAY: "20" })
+    assert.match(out, /map: {2}16 results in \d+ ms/)
+    assert.match(out, /pmap: 16 results in \d+ ms \(limit 10\)/)
+    assert.include(out, "same results: true")
+    assert.match(out, /speedup: \d+\.\dx/)
+  })
+
+  it("pprocess-exchange.ts: results arrive in completion order, not submission order", async () => {
+    const out = await run("pprocess-exchange.ts")
+    const submitted = /submitted: (.*)/.exec(out)![1]!.split(", ")
+    const completed = /completed: (.*)/.exec(out)![1]!.split(", ")
+    assert.sameMembers(completed, submitted)
+    assert.notDeepEqual(completed, submitted)
+    assert.isBelow(completed.indexOf("post"), completed.indexOf("laundry"))
+    assert.include(out, "active: 5")
+  })
+
+  it("pprocess-channel.ts: a continuous channel streams values while the main side sends commands", async () => {
+    const out = await run("pprocess-channel.ts")
+    assert.include(out, "asked for 3: 1000003, 1000033, 1000037")
+    assert.include(out, "asked for 5: 1000039, 1000081, 1000099, 1000117, 1000121")
+    assert.include(out, "the task sent 1008 primes in all")
+  })
+
   it("demo.ts counts the same primes serially and in parallel and prints the speedup", async () => {
     const out = await run("demo.ts", { DEMO_LIMIT: "200000" })
     const serial = /serial:\s+(\d+) primes/.exec(out)
