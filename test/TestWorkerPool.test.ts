@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Stream, TestClock } from "effect"
+import { Chunk, Effect, Fiber, Option, Stream, TestClock } from "effect"
 import { Errors, Parallel, TestWorkerPool, WorkerPool } from "../src/index.js"
 import { seeded } from "../src/internal/random.js"
 import { Counter, Fail, Oops, Sleep, Square, WhoAmI } from "./fixtures/tasks.js"
@@ -122,6 +122,21 @@ describe("TestWorkerPool", () => {
       }
       assert.strictEqual(sent(), 500)
       assert.deepStrictEqual(values, Array.from({ length: 500 }, (_, i) => i))
+    }).pipe(Effect.scoped, Effect.provide(TestWorkerPool.layer(runner, { size: 1 }))))
+
+  it.effect("a main side that outruns its channel task waits in send", () =>
+    Effect.gen(function*() {
+      const channel = yield* Counter.open({ start: 0, burst: 1000 })
+      // the task sends a burst nobody reads, so it stops taking input
+      yield* channel.send("burst")
+      let sent = 0
+      const sender = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 100 }), () => Effect.tap(channel.send("next"), () => sent++))
+      )
+      yield* Effect.repeatN(Effect.yieldNow(), 2000)
+      assert.isTrue(Option.isNone(yield* Fiber.poll(sender)))
+      assert.isAtMost(sent, 16)
+      yield* Fiber.interrupt(sender)
     }).pipe(Effect.scoped, Effect.provide(TestWorkerPool.layer(runner, { size: 1 }))))
 
   it.effect("typed failures arrive typed in-process too", () =>

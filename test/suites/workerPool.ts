@@ -189,6 +189,20 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
         }).pipe(Effect.scoped, Effect.provide(pool({ size: 1, concurrency: 2 }))))
     })
 
+    if (kind !== "test") {
+      it.live("a channel whose worker dies fails with WorkerCrashed", () =>
+        Effect.gen(function*() {
+          const channel = yield* Counter.open({ start: 0, burst: 1 })
+          yield* channel.send("next")
+          assert.deepStrictEqual(yield* channel.take, Option.some(0))
+          yield* channel.send("die")
+          const error = yield* Effect.flip(Stream.runDrain(channel.output))
+          assert.instanceOf(error, Errors.WorkerCrashed)
+          assert.strictEqual(error.exitCode, 5)
+          assert.instanceOf(yield* Effect.flip(channel.send("next")), Errors.ChannelClosed)
+        }).pipe(Effect.scoped, Effect.provide(pool({ size: 1 }))))
+    }
+
     describe("exchange", () => {
       it.live("collects results in completion order, tagged with their member, within its limit", () =>
         Effect.gen(function*() {
