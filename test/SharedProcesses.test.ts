@@ -1,17 +1,18 @@
 /**
- * Child processes cannot share memory: a task holding a shared handle cannot
- * be sent to a process pool. It fails with an EncodeError for that caller only.
+ * Child processes cannot share memory: a SharedArrayBuffer cannot be sent to
+ * or from a child process (Node's "advanced" IPC serialization refuses it
+ * rather than copying it), so shared handles work with worker threads only.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import { Errors, NodeWorkerPool, Parallel, SharedLock, SharedValue } from "../src/index.js"
 import { fixture } from "./helpers.js"
-import { AtomicIncrement, LockedIncrement, MakeCounter } from "./fixtures/shared-tasks.js"
+import { AtomicIncrement, LockedIncrement, MakeCounter, Ping } from "./fixtures/shared-tasks.js"
 
 const processes = NodeWorkerPool.layerProcesses({ module: fixture("shared-worker.ts"), size: 1 })
 
 describe("Shared memory and child processes", () => {
-  it.live("a task holding a shared handle fails with an EncodeError; the pool stays healthy", () =>
+  it.live("a task holding a shared handle fails with an EncodeError for its caller; the pool stays healthy", () =>
     Effect.gen(function*() {
       const counter = yield* SharedValue.make("int32")
       const error = yield* Effect.flip(Parallel.run(new AtomicIncrement({ counter, times: 1 })))
@@ -25,5 +26,16 @@ describe("Shared memory and child processes", () => {
       )
       assert.strictEqual(yield* SharedValue.get(counter), 0)
       assert.isFalse(yield* SharedLock.isLocked(lock))
+      assert.strictEqual(yield* Parallel.run(new Ping()), "pong")
+    }).pipe(Effect.provide(processes)))
+
+  it.live("a handle returned by a task in a child process cannot come back: the task fails, the pool recovers", () =>
+    Effect.gen(function*() {
+      // Today the reply cannot be sent, the child process dies and the task fails with WorkerCrashed.
+      const exit = yield* Effect.exit(Parallel.run(new MakeCounter({ value: 1 })))
+      assert.isTrue(Exit.isFailure(exit))
+      const error = Exit.isFailure(exit) ? exit.cause : undefined
+      assert.include(String(error), "SharedArrayBuffer")
+      assert.strictEqual(yield* Parallel.run(new Ping()), "pong")
     }).pipe(Effect.provide(processes)))
 })
