@@ -32,6 +32,11 @@ export * as Parallel from "./Parallel.js"
 /**
  * @since 0.1.0
  */
+export * as Process from "./Process.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Task from "./Task.js"
 
 /**

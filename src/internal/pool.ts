@@ -19,6 +19,25 @@ export interface Core {
   readonly open: (request: CoreRequest, events: ChannelEvents, resolve: (result: CoreResult) => void) => ChannelHandle
   /** Sends one request to every ready worker. */
   readonly broadcast: (request: CoreRequest, resolve: (results: ReadonlyArray<CoreResult>) => void) => () => void
+  /** Grows or shrinks the pool: new workers start at once, extra ones finish their tasks and end; nothing queued is lost. */
+  readonly resize: (size: number) => void
+  /** The workers behind the pool now (threads or processes). */
+  readonly workers: () => ReadonlyArray<WorkerInfo>
+}
+
+/** A live view of one worker. */
+export interface WorkerInfo {
+  readonly id: number
+  readonly pid: number | undefined
+  readonly threadId: number | undefined
+  readonly alive: () => boolean
+  readonly exit: () => { readonly code: number | null; readonly signal: string | null } | undefined
+  /** Calls `f` once the worker has exited (at once if it has). */
+  readonly whenExited: (f: () => void) => void
+  /** Ends the worker at once (SIGKILL for a process, terminate for a thread). */
+  readonly kill: () => void
+  /** Asks the worker to end: SIGTERM for a process; for a thread, the same as kill. */
+  readonly terminate: () => void
 }
 
 export interface CoreRequest {
@@ -113,6 +132,8 @@ interface Slot {
   uncaught: string | undefined
   timer: ReturnType<typeof setTimeout> | undefined
   onExit: (() => void) | undefined
+  exit: { readonly code: number | null; readonly signal: string | null } | undefined
+  readonly exitWaiters: Array<() => void>
 }
 
 const MAX_BATCH = 64
@@ -128,6 +149,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const platform = yield* Worker.PlatformWorker.pipe(Effect.provide(NodeWorker.layerWorker))
     const config = Spawn.makeConfig(options.module, options.concurrency)
     const slots: Array<Slot | undefined> = new Array(options.size).fill(undefined)
+    let size = options.size
     const queue = new Deque<Job>()
     let queued = 0
     const isolatedQueue = new Deque<Job>()
@@ -165,7 +187,9 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         killReason: undefined,
         uncaught: undefined,
         timer: undefined,
-        onExit: undefined
+        onExit: undefined,
+        exit: undefined,
+        exitWaiters: []
       }
       if (index >= 0) slots[index] = slot
       live.add(slot)
@@ -235,6 +259,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       if (slot.state === DEAD) return
       const previous = slot.state
       slot.state = DEAD
+      slot.exit = { code, signal }
       clearTimeout(slot.timer)
       slot.timer = undefined
       live.delete(slot)
@@ -276,6 +301,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         requeue.length = 0
       }
       slot.onExit?.()
+      for (const f of slot.exitWaiters.splice(0)) f()
       if (closed) return
       if (slot.isolated !== undefined) {
         if (previous === STARTING && slot.isolated.state === QUEUED) spawnIsolatedAgain(slot, code, signal)
@@ -487,7 +513,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         admit()
       }
       let job: Job | undefined
-      while (isolatedCount() < options.size && (job = isolatedQueue.shift()) !== undefined) {
+      while (isolatedCount() < size && (job = isolatedQueue.shift()) !== undefined) {
         if (job.state === QUEUED) spawnSlot(-1, job)
       }
       for (const slot of live) {
@@ -660,6 +686,51 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       }
     }
 
+    const resize = (n: number) => {
+      if (closed || n === size) return
+      const previous = slots.length
+      size = n
+      if (n > previous) {
+        for (let i = previous; i < n; i++) {
+          slots.push(undefined)
+          spawnSlot(i)
+        }
+      } else {
+        const extra = slots.splice(n)
+        for (const slot of extra) {
+          if (slot === undefined) continue
+          slot.index = -1
+          retire(slot)
+        }
+      }
+      schedule()
+    }
+
+    const workers = (): ReadonlyArray<WorkerInfo> =>
+      Array.from(live, (slot): WorkerInfo => {
+        const raw = slot.raw
+        const thread = raw !== undefined && Spawn.isThread(raw)
+        return {
+          id: slot.id,
+          pid: raw === undefined ? undefined : thread ? process.pid : (raw as { pid?: number }).pid,
+          threadId: thread ? (raw as { threadId: number }).threadId : undefined,
+          alive: () => slot.state !== DEAD,
+          exit: () => slot.exit,
+          whenExited: (f) => {
+            if (slot.state === DEAD) f()
+            else slot.exitWaiters.push(f)
+          },
+          kill: () => {
+            if (raw !== undefined && slot.state !== DEAD) Spawn.kill(raw)
+          },
+          terminate: () => {
+            if (raw === undefined || slot.state === DEAD) return
+            if (thread) Spawn.kill(raw)
+            else (raw as { kill: (signal: string) => boolean }).kill("SIGTERM")
+          }
+        }
+      })
+
     // -------------------------------------------------------------------------
     // start and close
     // -------------------------------------------------------------------------
@@ -667,8 +738,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const close = Effect.suspend(() => {
       closed = true
       failQueued((tag) => new PoolClosed({ task: tag }))
-      const live = slots.filter((slot): slot is Slot => slot !== undefined)
-      return Effect.forEach(live, (slot) =>
+      // every worker: the pool's, isolated ones and retiring ones
+      return Effect.forEach(Array.from(live), (slot) =>
         Effect.async<void>((resume) => {
           if (slot.state === DEAD) return resume(Effect.void)
           slot.state = CLOSING
@@ -691,7 +762,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     })
     if (failure !== undefined) return yield* failure
 
-    return { size: () => readyCount, submit, open, broadcast } satisfies Core
+    return { size: () => readyCount, submit, open, broadcast, resize, workers } satisfies Core
   })
 
 const noop = () => {}

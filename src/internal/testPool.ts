@@ -391,7 +391,47 @@ export const makeTestCore = (
         peakConcurrency: peak
       }))
     }
+    const resize = (n: number) => {
+      if (closed || n === slots.length) return
+      if (n < slots.length) {
+        // removed workers finish what they run, then end
+        for (const worker of slots.splice(n)) {
+          if (worker === undefined) continue
+          worker.alive = false
+          runFork(Effect.zipRight(
+            Effect.suspend(() => Effect.forEach(Array.from(worker.jobs), (job) => job.fiber?.await ?? Effect.void)),
+            Scope.close(worker.scope, Exit.void)
+          ))
+        }
+        return
+      }
+      for (let i = slots.length; i < n; i++) {
+        const index = i
+        slots.push(undefined)
+        runFork(Effect.match(spawn(), {
+          onFailure: () => {},
+          onSuccess: (worker) => {
+            if (slots.length > index) slots[index] = worker
+            else runFork(Scope.close(worker.scope, Exit.void))
+            dispatch()
+          }
+        }))
+      }
+    }
+
     const core: Core = {
+      resize,
+      workers: () =>
+        slots.filter((slot): slot is SimWorker => slot !== undefined).map((worker) => ({
+          id: worker.id,
+          pid: process.pid,
+          threadId: undefined,
+          alive: () => worker.alive,
+          exit: () => undefined,
+          whenExited: () => {},
+          kill: () => crash(worker, 0),
+          terminate: () => crash(worker, 0)
+        })),
       size: () => slots.filter((slot) => slot !== undefined).length,
       submit,
       open,

@@ -7,7 +7,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { WorkerPoolError } from "../Errors.js"
+import { InvalidOptions, type WorkerPoolError } from "../Errors.js"
 import * as Job from "../Job.js"
 import * as WorkerPool from "../services/WorkerPool.js"
 
@@ -232,6 +232,10 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
   return {
     [WorkerPool.TypeId]: WorkerPool.TypeId,
     openChannel,
+    resize: (n) =>
+      Number.isInteger(n) && n > 0
+        ? Effect.sync(() => core.resize(n))
+        : Effect.fail(new InvalidOptions({ reason: `a pool's size must be a positive integer, got ${n}` })),
     size: Effect.sync(core.size),
     capacity,
     run,

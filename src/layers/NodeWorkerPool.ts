@@ -23,17 +23,14 @@
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as os from "node:os"
 import type { ResourceLimits } from "node:worker_threads"
-import { InvalidOptions, type SpawnError } from "../Errors.js"
-import { makeNodeCore } from "../internal/pool.js"
-import * as Spawn from "../internal/spawn.js"
+import type { InvalidOptions, SpawnError } from "../Errors.js"
+import { makeCore } from "../internal/nodePool.js"
 import { make as makeWorkerPool } from "../internal/workerPool.js"
 import { WorkerPool } from "../services/WorkerPool.js"
 
@@ -82,16 +79,6 @@ export declare namespace NodeWorkerPool {
   }
 }
 
-const Positive = Schema.Number.pipe(Schema.int(), Schema.positive())
-
-const OptionsSchema = Schema.Struct({
-  size: Schema.optional(Positive),
-  concurrency: Schema.optional(Positive),
-  maxQueue: Schema.optional(Schema.Union(Positive, Schema.Literal(Infinity))),
-  spawnAttempts: Schema.optional(Positive),
-  maxTasksPerWorker: Schema.optional(Schema.Union(Positive, Schema.Literal(Infinity)))
-})
-
 /**
  * The number of cores this process may use (`os.availableParallelism()`),
  * the default size of a pool.
@@ -100,15 +87,6 @@ const OptionsSchema = Schema.Struct({
  * @category constructors
  */
 export const cpuCount: number = os.availableParallelism()
-
-const durationMillis = (input: Duration.DurationInput | undefined, fallback: number, name: string) =>
-  Effect.suspend(() => {
-    if (input === undefined) return Effect.succeed(fallback)
-    const decoded = Duration.decodeUnknown(input)
-    return decoded._tag === "Some" && Duration.isFinite(decoded.value)
-      ? Effect.succeed(Duration.toMillis(decoded.value))
-      : Effect.fail(new InvalidOptions({ reason: `${name} must be a finite duration, got ${String(input)}` }))
-  })
 
 /**
  * Starts a pool in the current scope; closing the scope interrupts in-flight
@@ -122,34 +100,8 @@ export const make = (
   kind: "thread" | "process",
   options: NodeWorkerPool.Options
 ): Effect.Effect<WorkerPool, SpawnError | InvalidOptions, Scope.Scope> =>
-  Effect.gen(function*() {
-    const checked = yield* Schema.decodeUnknown(OptionsSchema)(options, { onExcessProperty: "ignore" }).pipe(
-      Effect.mapError((error) => new InvalidOptions({ reason: ParseResult.TreeFormatter.formatErrorSync(error) }))
-    )
-    if (typeof options.module !== "string" && !(options.module instanceof URL)) {
-      return yield* new InvalidOptions({ reason: "module must be a path or a URL" })
-    }
-    if (kind === "process" && options.resourceLimits !== undefined) {
-      return yield* new InvalidOptions({ reason: "resourceLimits apply to worker threads only" })
-    }
-    const size = checked.size ?? cpuCount
-    const concurrency = checked.concurrency ?? 1
-    const core = yield* makeNodeCore({
-      module: Spawn.toModuleUrl(options.module),
-      kind,
-      size,
-      concurrency,
-      maxQueue: checked.maxQueue ?? 10_000,
-      interruptGraceMs: yield* durationMillis(options.interruptGrace, 1000, "interruptGrace"),
-      spawnAttempts: checked.spawnAttempts ?? 3,
-      spawnTimeoutMs: yield* durationMillis(options.spawnTimeout, 30_000, "spawnTimeout"),
-      maxTasksPerWorker: checked.maxTasksPerWorker ?? Infinity,
-      execArgv: options.execArgv ?? [],
-      env: options.env,
-      resourceLimits: options.resourceLimits
-    })
-    return makeWorkerPool(core, yield* Effect.scope, size, concurrency)
-  })
+  Effect.map(makeCore(kind, options), ({ concurrency, core, scope, size }) => makeWorkerPool(core, scope, size, concurrency))
+
 
 /**
  * A `WorkerPool` of worker threads.

@@ -27,7 +27,7 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
-import type { EncodeError, WorkerPoolError } from "../Errors.js"
+import type { EncodeError, InvalidOptions, WorkerPoolError } from "../Errors.js"
 import type { TaskChannel } from "../TaskChannel.js"
 import type * as Job from "../Job.js"
 import type * as Task from "../Task.js"
@@ -122,8 +122,13 @@ export interface WorkerPool {
   readonly [TypeId]: TypeId
   /** The number of workers ready to take work now. */
   readonly size: Effect.Effect<number>
-  /** How many tasks may run at once: the number of workers times their concurrency. */
+  /** How many tasks may run at once: the number of workers times their concurrency, at the pool's start. */
   readonly capacity: number
+  /**
+   * Grows or shrinks the pool while it runs: new workers start at once;
+   * removed workers finish the tasks they hold and end. Nothing queued is lost.
+   */
+  readonly resize: (size: number) => Effect.Effect<void, InvalidOptions>
   /** Runs one task and waits for its result (multiprocessing `apply`). */
   readonly run: <T extends Task.Any>(
     task: T,
