@@ -80,3 +80,24 @@ export const isPrime = (n: number): boolean => {
   for (let d = 2; d * d <= n; d++) if (n % d === 0) return false
   return true
 }
+
+/** basic.py's `test(name)`: prints a welcome from its worker. */
+export class Welcome extends Task.Class<Welcome>()("Welcome", {
+  payload: { name: Schema.String },
+  success: Schema.Void,
+  failure: Schema.Never
+}) {}
+
+/** counting.py's `count(number, label)`: prints `number` lines, pausing between them. */
+export class Count extends Task.Class<Count>()("Count", {
+  payload: { number: Schema.Number, label: Schema.String, pauseMillis: Schema.Number },
+  success: Schema.Void,
+  failure: Schema.Never
+}) {}
+
+/** waste.py's `waste(id)`, bounded: prints `rounds` times while burning CPU, then stops. */
+export class Waste extends Task.Class<Waste>()("Waste", {
+  payload: { id: Schema.Number, rounds: Schema.Number },
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}

@@ -3,9 +3,38 @@
  */
 import { Effect } from "effect"
 import { TaskRunner } from "../src/index.js"
-import { Calculate, Compute, compute, CountPrimes, countPrimes, Errand, isPrime, Primes, Square } from "./tasks.js"
+import {
+  Calculate,
+  Compute,
+  compute,
+  Count,
+  CountPrimes,
+  countPrimes,
+  Errand,
+  isPrime,
+  Primes,
+  Square,
+  Waste,
+  Welcome
+} from "./tasks.js"
 
-export default TaskRunner.make([Square, Compute, CountPrimes, Calculate, Errand, Primes], {
+export default TaskRunner.make([Square, Compute, CountPrimes, Calculate, Errand, Primes, Welcome, Count, Waste], {
+  Welcome: ({ name }) => Effect.sync(() => console.log(` welcome ${name} to multiprocessing!`)),
+  Count: ({ label, number, pauseMillis }) =>
+    Effect.forEach(
+      Array.from({ length: number }, (_, i) => i),
+      (i) => Effect.zipRight(Effect.sync(() => console.log(` ${i} ${label}`)), Effect.sleep(pauseMillis)),
+      { discard: true }
+    ),
+  Waste: ({ id, rounds }) =>
+    Effect.sync(() => {
+      let waste = 0
+      for (let round = 0; round < rounds; round++) {
+        console.log(`${id} Total waste of CPU cycles!`)
+        for (let i = 0; i < 2_000_000; i++) waste += i % 7
+      }
+      return waste
+    }),
   Square: ({ x }) => Effect.succeed(x * x),
   Compute: ({ end, start }) => Effect.sync(() => compute(start, end)),
   CountPrimes: ({ from, to }) => Effect.sync(() => countPrimes(from, to)),

@@ -51,6 +51,29 @@ describe("examples", () => {
     assert.include(out, "the task sent 1008 primes in all")
   })
 
+  it("mp-basic.ts: three processes each print their welcome and exit with 0", async () => {
+    const out = await run("mp-basic.ts")
+    for (const name of ["Rich", "Nus", "Geeks"]) assert.include(out, ` welcome ${name} to multiprocessing!`)
+    assert.strictEqual(out.match(/process \d+ exited with 0/g)?.length, 3)
+  })
+
+  it("mp-counting.ts: three processes count, their lines interleaved on one stdout", async () => {
+    const lines = (await run("mp-counting.ts", { COUNT_PAUSE_SCALE: "4" })).trim().split("\n")
+    const of = (label: string) => lines.filter((line) => line.endsWith(` ${label}`))
+    assert.strictEqual(of("Rich").length, 20)
+    assert.strictEqual(of("Nus").length, 25)
+    assert.strictEqual(of("Geeks").length, 30)
+    assert.deepStrictEqual(of("Geeks").map((line) => Number(line.trim().split(" ")[0])), Array.from({ length: 30 }, (_, i) => i))
+    // interleaved: Geeks starts before Rich is done
+    assert.isBelow(lines.indexOf(" 0  Geeks"), lines.indexOf(" 19  Rich"))
+  })
+
+  it("mp-waste.ts: 20 workers print while burning CPU, then stop by themselves", async () => {
+    const out = await run("mp-waste.ts", { WASTE_ROUNDS: "1" })
+    for (let id = 0; id < 20; id++) assert.include(out, `${id} Total waste of CPU cycles!`)
+    assert.include(out, "20 workers wasted 1 rounds each")
+  })
+
   it("demo.ts counts the same primes serially and in parallel and prints the speedup", async () => {
     const out = await run("demo.ts", { DEMO_LIMIT: "200000" })
     const serial = /serial:\s+(\d+) primes/.exec(out)
