@@ -17,7 +17,8 @@ const Proto = {
   ...shared.BaseProto,
   [TypeId]: TypeId,
   toJSON(this: Impl<Kind>) {
-    return { _id: "SharedArray", kind: this.kind, values: this.cells.toArray() }
+    const values = this.length <= 16 ? this.cells.toArray().map(String) : "..."
+    return { _id: "SharedArray", kind: this.kind, length: this.length, values }
   }
 }
 
@@ -107,7 +108,18 @@ export const toArray = <K extends Kind>(self: api.SharedArray<K>): Effect.Effect
 export const unsafeView = <K extends Kind>(self: api.SharedArray<K>): api.TypedArrayOf<K> =>
   cellsOf(self).view as api.TypedArrayOf<K>
 
-export const schema = <K extends Kind>(kind: K): Schema.Schema<api.SharedArray<K>, api.SharedArray.Encoded<K>> =>
+const schemas = new Map<Kind, Schema.Schema<any, any>>()
+
+export const schema = <K extends Kind>(kind: K): Schema.Schema<api.SharedArray<K>, api.SharedArray.Encoded<K>> => {
+  let schema = schemas.get(kind)
+  if (schema === undefined) {
+    schema = makeSchema(kind)
+    schemas.set(kind, schema)
+  }
+  return schema
+}
+
+const makeSchema = <K extends Kind>(kind: K): Schema.Schema<api.SharedArray<K>, api.SharedArray.Encoded<K>> =>
   shared.handleSchema({
     identifier: `SharedArray<${kind}>`,
     encoded: Schema.Struct({

@@ -77,9 +77,13 @@ const tryBreak = (i32: Int32Array, state: number): boolean => {
 
 const BrokenSignal: unique symbol = Symbol.for("effect-parallel/SharedBarrier/Broken")
 
-/** How generation `generation` ended for a waiter with arrival `index`, or undefined if it has not ended. */
-const outcome = (i32: Int32Array, generation: number, index: number): number | typeof BrokenSignal | undefined => {
-  const state = Atomics.load(i32, STATE)
+/** How generation `generation` ended in `state` for the waiter with arrival `index`, or undefined if it has not. */
+const outcome = (
+  i32: Int32Array,
+  state: number,
+  generation: number,
+  index: number
+): number | typeof BrokenSignal | undefined => {
   if (generationOf(state) !== generation) {
     return (Atomics.load(i32, BROKEN_GENERATIONS) & bitOf(generation)) !== 0 ? BrokenSignal : index
   }
@@ -89,9 +93,10 @@ const outcome = (i32: Int32Array, generation: number, index: number): number | t
 /** A waiter leaves before its generation ended (timeout, interruption): the generation breaks. */
 const leave = (i32: Int32Array, generation: number, index: number): number | typeof BrokenSignal | undefined => {
   for (;;) {
-    const ended = outcome(i32, generation, index)
+    const state = Atomics.load(i32, STATE)
+    const ended = outcome(i32, state, generation, index)
     if (ended !== undefined) return ended
-    if (tryBreak(i32, Atomics.load(i32, STATE) & ~BROKEN)) return undefined
+    if (tryBreak(i32, state)) return undefined
   }
 }
 
@@ -127,8 +132,11 @@ export const await_ = <E1, E2>(
           ended === BrokenSignal ? Effect.fail(onBroken()) : Effect.succeed(ended)
         return shared.blockingLoop<number | typeof BrokenSignal, E1 | E2>(
           (on) => {
-            const ended = outcome(i32, generation, index)
-            return ended !== undefined ? ended : on.block(i32, STATE, Atomics.load(i32, STATE))
+            // Wait on the very state that was checked: a trip after the check changes it, so the
+            // wait returns at once instead of missing the wake-up.
+            const state = Atomics.load(i32, STATE)
+            const ended = outcome(i32, state, generation, index)
+            return ended !== undefined ? ended : on.block(i32, STATE, state)
           },
           restore,
           ms,

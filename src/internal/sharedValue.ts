@@ -77,7 +77,18 @@ export const update = <K extends Kind>(self: api.SharedValue<K>, f: (value: Valu
 export const updateAndGet = <K extends Kind>(self: api.SharedValue<K>, f: (value: ValueOf<K>) => ValueOf<K>) =>
   Effect.sync(() => cellsOf(self).updateAndGet(0, f))
 
-export const schema = <K extends Kind>(kind: K): Schema.Schema<api.SharedValue<K>, api.SharedValue.Encoded<K>> =>
+const schemas = new Map<Kind, Schema.Schema<any, any>>()
+
+export const schema = <K extends Kind>(kind: K): Schema.Schema<api.SharedValue<K>, api.SharedValue.Encoded<K>> => {
+  let schema = schemas.get(kind)
+  if (schema === undefined) {
+    schema = makeSchema(kind)
+    schemas.set(kind, schema)
+  }
+  return schema
+}
+
+const makeSchema = <K extends Kind>(kind: K): Schema.Schema<api.SharedValue<K>, api.SharedValue.Encoded<K>> =>
   shared.handleSchema({
     identifier: `SharedValue<${kind}>`,
     encoded: Schema.Struct({
