@@ -173,6 +173,13 @@ export const schema: Schema.Schema<SharedBarrier, SharedBarrier.Encoded> = inter
  */
 export const isSharedBarrier: (u: unknown) => u is SharedBarrier = internal.isSharedBarrier
 
+/**
+ * Arrives at the barrier and waits for the other parties; exported as
+ * `await`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
 const _await: {
   (self: SharedBarrier): Effect.Effect<number, BarrierBroken>
   (self: SharedBarrier, options: SharedBarrier.TimeoutOptions): Effect.Effect<number, BarrierBroken | BarrierTimeout>

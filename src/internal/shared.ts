@@ -23,6 +23,9 @@ const waitAsync = (Atomics as unknown as {
  * An interrupted waiter cannot withdraw from V8's waiter list. If it is later woken by a
  * `notify(…, 1)` meant for a live waiter, it passes the wake-up on, so no wake-up is lost.
  * A `timeoutMs` bounds how long such an abandoned waiter can stay registered.
+ *
+ * Like `Deferred.await`, a pending wait does not keep the process alive: whoever will wake it (a
+ * worker thread, a timer, I/O) does.
  */
 export const waitOn = (i32: Int32Array, index: number, expected: number, timeoutMs?: number): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
