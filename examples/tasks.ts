@@ -101,3 +101,10 @@ export class Waste extends Task.Class<Waste>()("Waste", {
   success: Schema.Number,
   failure: Schema.Never
 }) {}
+
+/** parallel.py's `coremsg(smsg, icore)`. */
+export class CoreMessage extends Task.Class<CoreMessage>()("CoreMessage", {
+  payload: { message: Schema.String, core: Schema.Number },
+  success: Schema.String,
+  failure: Schema.Never
+}) {}

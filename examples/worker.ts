@@ -7,6 +7,7 @@ import {
   Calculate,
   Compute,
   compute,
+  CoreMessage,
   Count,
   CountPrimes,
   countPrimes,
@@ -18,7 +19,19 @@ import {
   Welcome
 } from "./tasks.js"
 
-export default TaskRunner.make([Square, Compute, CountPrimes, Calculate, Errand, Primes, Welcome, Count, Waste], {
+export default TaskRunner.make([
+  Square,
+  Compute,
+  CountPrimes,
+  Calculate,
+  Errand,
+  Primes,
+  Welcome,
+  Count,
+  Waste,
+  CoreMessage
+], {
+  CoreMessage: ({ core, message }) => Effect.succeed(` ${message} from core : ${core}`),
   Welcome: ({ name }) => Effect.sync(() => console.log(` welcome ${name} to multiprocessing!`)),
   Count: ({ label, number, pauseMillis }) =>
     Effect.forEach(

@@ -22,6 +22,11 @@ export * as Job from "./Job.js"
 /**
  * @since 0.1.0
  */
+export * as JobServer from "./services/JobServer.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as NodeWorkerPool from "./layers/NodeWorkerPool.js"
 
 /**

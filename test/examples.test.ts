@@ -15,6 +15,12 @@ describe("examples", () => {
     assert.strictEqual((await run("pool-map.ts")).trim(), "[ 1, 4, 9, 16 ]")
   })
 
+  it("pp-parallel.ts prints one hello per core, in order", async () => {
+    const lines = (await run("pp-parallel.ts")).trimEnd().split("\n")
+    assert.isAbove(lines.length, 0)
+    lines.forEach((line, i) => assert.strictEqual(line, ` hello FLOSS from core : ${i}`))
+  })
+
   it("parcompute.ts prints the worker count and a parallel sum equal to the serial sum", async () => {
     const out = await run("parcompute.ts")
     const workers = /workers\s+:\s+(\d+)/.exec(out)
@@ -24,6 +30,8 @@ describe("examples", () => {
     assert.isAbove(Number(workers![1]), 0)
     assert.strictEqual(parallel![1], "1122951832280201719977576891133383729824504832270000")
     assert.strictEqual(parallel![1], serial![1])
+    assert.include(out, " job count | % of all jobs | job time sum | time per job | job server")
+    assert.match(out, new RegExp(`\\s+${workers![1]} \\|\\s+100\\.00 \\|`))
   })
 
   it("pprocess-pmap.ts: map and pmap give the same results and the speedup is printed", async () => {

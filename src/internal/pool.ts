@@ -48,6 +48,8 @@ export interface CoreRequest {
   readonly tag: string
   readonly timeoutMs: number | undefined
   readonly span: Wire.SpanContext | undefined
+  /** Called when the request is sent to its worker. */
+  readonly onStart?: (() => void) | undefined
 }
 
 export type CoreResult = Wire.WireExit | Wire.ChunkExit | WorkerPoolError
@@ -468,6 +470,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     }
 
     const assign = (slot: Slot, job: Job) => {
+      job.request.onStart?.()
       job.state = INFLIGHT
       job.slot = slot
       slot.inflight.set(job.id, job)
@@ -499,9 +502,9 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           let take = Math.max(free, Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4))))
           let job: Job | undefined
           while (take-- > 0 && (job = nextQueued()) !== undefined) {
-            // a task with a timeout, or a channel, only goes to a free slot, where it starts at once
+            // a task with a timeout, a start callback or a channel only goes to a free slot, where it starts at once
             if (
-              (job.request.timeoutMs !== undefined || job.events !== undefined) &&
+              (job.request.timeoutMs !== undefined || job.request.onStart !== undefined || job.events !== undefined) &&
               slot.inflight.size >= options.concurrency
             ) break
             queue.shift()

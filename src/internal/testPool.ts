@@ -180,6 +180,7 @@ export const makeTestCore = (
 
     const start = (worker: SimWorker, job: SimJob) => {
       const index = ++started
+      job.request.onStart?.()
       assignments.push({ index, task: job.request.tag, worker: worker.id })
       worker.jobs.add(job)
       running++

@@ -58,7 +58,8 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
         payload: encoded.right,
         tag: task._tag,
         timeoutMs: toMillis(options?.timeout),
-        span: spanOf(fiber)
+        span: spanOf(fiber),
+        onStart: options?.onStart
       }
       return Effect.async((resume) => {
         const cancel = core.submit(request, (result) => resume(exitOf(task, result)))

@@ -92,6 +92,8 @@ export declare namespace WorkerPool {
      * workers run at once.
      */
     readonly isolate?: boolean | undefined
+    /** Called when the task starts on a worker (such a task is never queued inside a busy worker). */
+    readonly onStart?: (() => void) | undefined
   }
 
   /**

@@ -4,7 +4,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, type Duration, Effect, Exit, Fiber, Layer, Option, Scope, Stream } from "effect"
 import { join } from "node:path"
-import { Errors, Exchange, Parallel, WorkerPool } from "../../src/index.js"
+import { Errors, Exchange, JobServer, Parallel, WorkerPool } from "../../src/index.js"
 import {
   BadResult,
   Counter,
@@ -272,6 +272,59 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.deepStrictEqual(fromChannel, [100, 101, 102])
           assert.deepStrictEqual(results.filter((r) => r.member.id === added.id).map((r) => r.value), [25])
         }).pipe(Effect.scoped, Effect.provide(pool({ size: 2 }))))
+    })
+
+    describe("job server", () => {
+      const withServer = <A, E>(effect: Effect.Effect<A, E, JobServer.JobServer | WorkerPool.WorkerPool>, options?: PoolOptions) =>
+        effect.pipe(Effect.provide(JobServer.layer), Effect.provide(pool(options)))
+
+      it.live("submit gives jobs to yield; groups, callbacks and statistics", () =>
+        withServer(Effect.gen(function*() {
+          const server = yield* JobServer.JobServer
+          const ncpus = yield* server.ncpus
+          assert.strictEqual(ncpus, 2)
+          const done: Array<number> = []
+          const jobs = yield* Effect.forEach([1, 2, 3, 4], (x) =>
+            server.submit(new Square({ x }), {
+              group: x % 2 === 0 ? "even" : "odd",
+              onDone: (exit) => Effect.sync(() => exit._tag === "Success" && done.push(exit.value))
+            }))
+          yield* server.wait("even")
+          assert.isTrue(yield* jobs[1]!.finished)
+          assert.isTrue(yield* jobs[3]!.finished)
+          yield* server.wait()
+          const results: Array<number> = []
+          for (const job of jobs) results.push(yield* job)
+          assert.deepStrictEqual(results, [1, 4, 9, 16])
+          assert.sameMembers(done, [1, 4, 9, 16])
+          const stats = yield* server.stats
+          assert.strictEqual(stats.jobs, 4)
+          assert.deepStrictEqual(stats.nodes.map((n) => [n.node, n.jobs, n.cores]), [["local", 4, 2]])
+          const table = yield* server.statsTable
+          assert.include(table, " job count | % of all jobs | job time sum | time per job | job server")
+          assert.match(table, /\s+4 \|\s+100\.00 \|/)
+          assert.deepStrictEqual(yield* server.activeNodes, [{ node: "local", cores: 2 }])
+        })))
+
+      it.live("setNcpus grows and shrinks the pool while jobs run, losing none", () =>
+        withServer(Effect.gen(function*() {
+          const server = yield* JobServer.JobServer
+          const jobs = yield* Effect.forEach(Array.from({ length: 12 }, (_, i) => i), (i) =>
+            server.submit(new Sleep({ millis: 20, value: i })))
+          yield* server.setNcpus(3)
+          assert.strictEqual(yield* server.ncpus, 3)
+          yield* server.setNcpus(1)
+          yield* server.wait()
+          const values: Array<number> = []
+          for (const job of jobs) values.push(yield* job)
+          assert.deepStrictEqual(values, Array.from({ length: 12 }, (_, i) => i))
+          yield* server.setNcpus(3)
+          const pool = yield* WorkerPool.WorkerPool
+          yield* waitFor("three workers", () => Effect.runSync(pool.size) === 3)
+          const who = yield* pool.broadcast(new WhoAmI())
+          assert.strictEqual(new Set(who.map((w) => w.bootId)).size, 3)
+          assert.instanceOf(yield* Effect.flip(server.setNcpus(0)), Errors.InvalidOptions)
+        })))
     })
 
     describe("bad payloads", () => {
