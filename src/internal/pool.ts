@@ -562,7 +562,15 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       slot.inflight.delete(job.id)
       clearTimeout(job.timer)
       if (job.state === INFLIGHT) {
-        job.resolve(new EncodeError({ task: job.request.tag, reason: describeSendError(lastSendError) }))
+        const reason = describeSendError(lastSendError)
+        job.resolve(
+          new EncodeError({
+            task: job.request.tag,
+            reason: options.kind === "process" && reason.includes("SharedArrayBuffer")
+              ? `${reason} (child processes cannot share memory: use worker threads)`
+              : reason
+          })
+        )
       }
       job.state = DONE
     }

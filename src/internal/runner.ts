@@ -62,11 +62,19 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     let outbox: Array<Wire.Reply> = []
     let flushScheduled = false
 
+    const send = (replies: ReadonlyArray<Wire.Reply>) => Effect.runSyncExit(backing.send(0, [Wire.MSG_REPLIES, replies]))
     const flush = () => {
       flushScheduled = false
       const replies = outbox
       outbox = []
-      Effect.runSync(backing.send(0, [Wire.MSG_REPLIES, replies]))
+      if (Exit.isSuccess(send(replies))) return
+      // A result that cannot be cloned (a SharedArrayBuffer to a child process) fails its own task only.
+      for (const reply of replies) {
+        const exit = send([reply])
+        if (Exit.isSuccess(exit) || reply.length !== 2) continue
+        const reason = Cause.pretty(exit.cause).split("\n")[0]
+        send([[reply[0], [Wire.EXIT_DECODE, `the result could not be sent back: ${reason}`]]])
+      }
     }
     const post = (reply: Wire.Reply) => {
       outbox.push(reply)

@@ -35,6 +35,7 @@ type ChunkOutcome = readonly [values: Array<unknown>, stop: Exit.Exit<never, unk
 
 const chunkOutcome = (tasks: ReadonlyArray<Task.Any>, result: CoreResult): ChunkOutcome => {
   if (isError(result)) return [[], Exit.fail(result)]
+  if (typeof result[0] === "number") return [[], Wire.decodeExit(tasks[0]!, result as Wire.WireExit) as Exit.Exit<never>]
   const [successes, stop] = result as Wire.ChunkExit
   const values: Array<unknown> = new Array(successes.length)
   for (let i = 0; i < successes.length; i++) {
