@@ -15,7 +15,8 @@ const OptionsSchema = Schema.Struct({
   concurrency: Schema.optional(Positive),
   maxQueue: Schema.optional(Schema.Union(Positive, Schema.Literal(Infinity))),
   spawnAttempts: Schema.optional(Positive),
-  maxTasksPerWorker: Schema.optional(Schema.Union(Positive, Schema.Literal(Infinity)))
+  maxTasksPerWorker: Schema.optional(Schema.Union(Positive, Schema.Literal(Infinity))),
+  maxHeapMb: Schema.optional(Schema.Number.pipe(Schema.positive()))
 })
 
 const durationMillis = (input: Duration.DurationInput | undefined, fallback: number, name: string) =>
@@ -58,6 +59,7 @@ export const makeCore = (
       spawnAttempts: checked.spawnAttempts ?? 3,
       spawnTimeoutMs: yield* durationMillis(options.spawnTimeout, 30_000, "spawnTimeout"),
       maxTasksPerWorker: checked.maxTasksPerWorker ?? Infinity,
+      maxHeapBytes: checked.maxHeapMb === undefined ? undefined : checked.maxHeapMb * 1024 * 1024,
       execArgv: options.execArgv ?? [],
       env: options.env,
       resourceLimits: options.resourceLimits

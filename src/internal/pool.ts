@@ -86,6 +86,7 @@ export interface NodeCoreOptions {
   readonly spawnAttempts: number
   readonly spawnTimeoutMs: number
   readonly maxTasksPerWorker: number
+  readonly maxHeapBytes: number | undefined
   readonly execArgv: ReadonlyArray<string>
   readonly env: Readonly<Record<string, string>> | undefined
   readonly resourceLimits: Spawn.SpawnOptions["resourceLimits"]
@@ -149,7 +150,7 @@ const exitReason = (slot: Slot, code: number | null, signal: string | null): str
 export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, SpawnError, Scope.Scope> =>
   Effect.gen(function*() {
     const platform = yield* Worker.PlatformWorker.pipe(Effect.provide(NodeWorker.layerWorker))
-    const config = Spawn.makeConfig(options.module, options.concurrency)
+    const config = Spawn.makeConfig(options.module, options.concurrency, options.maxHeapBytes)
     const slots: Array<Slot | undefined> = new Array(options.size).fill(undefined)
     let size = options.size
     const queue = new Deque<Job>()
@@ -393,7 +394,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const onMessage = (slot: Slot, message: Wire.Message) => {
       if (message[0] !== Wire.MSG_REPLIES) {
         if (message[0] === Wire.MSG_BOOT_FAILED) slot.bootFailure = message[1]
-        else slot.uncaught = message[1]
+        else if (message[0] === Wire.MSG_UNCAUGHT) slot.uncaught = message[1]
+        else if (slot.state === READY) retire(slot)
         return
       }
       for (const reply of message[1]) {

@@ -10,6 +10,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
+import * as v8 from "node:v8"
 import * as Scope from "effect/Scope"
 import type { TaskRunner } from "../workers/TaskRunner.js"
 import { describeCause, makeExecutor } from "./executor.js"
@@ -22,6 +23,8 @@ export const ServeSymbol: unique symbol = Symbol.for("effect-parallel/TaskRunner
 export interface WorkerConfig {
   readonly concurrency: number
   readonly module: string
+  /** Ask to be replaced once the V8 heap passes this many bytes after a task. */
+  readonly maxHeapBytes: number | undefined
 }
 
 interface Job {
@@ -85,6 +88,15 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     }
     const reply = (id: number, result: Wire.WireExit | Wire.ChunkExit) => post([id, result])
 
+    let retiring = false
+    const checkHeap = () => {
+      if (config.maxHeapBytes === undefined || retiring) return
+      const used = v8.getHeapStatistics().used_heap_size
+      if (used <= config.maxHeapBytes) return
+      retiring = true
+      Effect.runSync(backing.send(0, [Wire.MSG_RETIRE, `heap ${used} bytes > ceiling ${config.maxHeapBytes}`]))
+    }
+
     const ports = new Map<number, WorkerPort>()
     const feed = (port: WorkerPort, request: Wire.Request) => {
       switch (request[0]) {
@@ -117,6 +129,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       fiber.addObserver((exit) => {
         running.delete(job.id)
         ports.delete(job.id)
+        checkHeap()
         reply(
           job.id,
           Exit.isSuccess(exit)

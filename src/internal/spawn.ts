@@ -80,9 +80,10 @@ export const toModuleUrl = (module: string | URL): string => {
     : pathToFileURL(module).href
 }
 
-export const makeConfig = (module: string, concurrency: number): SpawnConfig => ({
+export const makeConfig = (module: string, concurrency: number, maxHeapBytes: number | undefined): SpawnConfig => ({
   module,
   concurrency,
+  maxHeapBytes,
   tsx: needsTsx(module) ? resolveTsx() : undefined
 })
 

@@ -37,9 +37,11 @@ export type SpanContext = readonly [traceId: string, spanId: string, sampled: bo
 export const MSG_REPLIES = 0
 export const MSG_BOOT_FAILED = 1
 export const MSG_UNCAUGHT = 2
+/** The worker's heap passed its ceiling: replace it once its tasks are done. */
+export const MSG_RETIRE = 3
 export type Message =
   | readonly [typeof MSG_REPLIES, ReadonlyArray<Reply>]
-  | readonly [typeof MSG_BOOT_FAILED | typeof MSG_UNCAUGHT, reason: string]
+  | readonly [typeof MSG_BOOT_FAILED | typeof MSG_UNCAUGHT | typeof MSG_RETIRE, reason: string]
 /** The final result of a request, or (three elements) an event of a running channel task. */
 export type Reply =
   | readonly [id: number, result: WireExit | ChunkExit]

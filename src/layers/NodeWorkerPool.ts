@@ -66,6 +66,11 @@ export declare namespace NodeWorkerPool {
      * `maxtasksperchild`); its replacement starts at once. Defaults to no limit.
      */
     readonly maxTasksPerWorker?: number | undefined
+    /**
+     * Replace a worker whose V8 heap is above this many MiB after a task
+     * (it finishes what it holds; its replacement starts at once).
+     */
+    readonly maxHeapMb?: number | undefined
     /** Consecutive failed starts of a worker before the pool gives up with a `SpawnError`. Defaults to 3. */
     readonly spawnAttempts?: number | undefined
     /** How long a worker may take to load its module and build its Layer. Defaults to 30 seconds. */

@@ -33,6 +33,7 @@ export interface PoolOptions {
   readonly interruptGrace?: Duration.DurationInput
   readonly spawnAttempts?: number
   readonly maxTasksPerWorker?: number
+  readonly maxHeapMb?: number
 }
 
 export type MakeLayer = (options: PoolOptions) => Layer.Layer<WorkerPool.WorkerPool, unknown>
@@ -151,6 +152,12 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.strictEqual(ids[0]!.bootId, ids[1]!.bootId)
           assert.notStrictEqual(ids[1]!.bootId, ids[2]!.bootId)
         }).pipe(Effect.provide(pool({ size: 1, maxTasksPerWorker: 2 }))))
+
+      if (kind !== "test") it.live("a worker whose heap passes maxHeapMb after a task is replaced", () =>
+        Effect.gen(function*() {
+          const ids = yield* Effect.forEach([1, 2, 3], () => Parallel.run(new WhoAmI()))
+          assert.strictEqual(new Set(ids.map((w) => w.bootId)).size, 3)
+        }).pipe(Effect.provide(pool({ size: 1, maxHeapMb: 1 }))))
     })
 
     describe("channels", () => {
