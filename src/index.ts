@@ -37,6 +37,11 @@ export * as Parallel from "./Parallel.js"
 /**
  * @since 0.1.0
  */
+export * as Pipe from "./Pipe.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Process from "./Process.js"
 
 /**
@@ -83,6 +88,11 @@ export * as SharedEvent from "./SharedEvent.js"
  * @since 0.1.0
  */
 export * as SharedLock from "./SharedLock.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as SharedQueue from "./SharedQueue.js"
 
 /**
  * @since 0.1.0
