@@ -2,7 +2,8 @@
  * The WorkerPool contract, run against every pool layer (threads, processes).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Chunk, type Duration, Effect, Exit, Fiber, Layer, Option, Scope, Stream } from "effect"
+import { afterAll } from "vitest"
+import { Cause, Chunk, type Duration, Effect, Exit, Fiber, Layer, ManagedRuntime, Option, Scope, Stream } from "effect"
 import { join } from "node:path"
 import { Errors, Exchange, JobServer, Parallel, WorkerPool } from "../../src/index.js"
 import {
@@ -43,6 +44,9 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
   describe(`WorkerPool (${name})`, () => {
     const pool = (options: PoolOptions = {}) => makeLayer({ module: fixture("worker.ts"), size: 2, ...options })
     const Pool = WorkerPool.WorkerPool
+    // Tests that need no special options share one pool of 2 workers (started on first use).
+    const shared = ManagedRuntime.make(pool())
+    afterAll(() => shared.dispose())
 
     describe("results and typed errors", () => {
       it.live("run, map and broadcast return typed results", () =>
@@ -53,14 +57,14 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const who = yield* p.broadcast(new WhoAmI())
           assert.strictEqual(who.length, 2)
           assert.strictEqual(new Set(who.map((w) => w.bootId)).size, 2)
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
 
       it.live("a declared failure arrives as its type", () =>
         Effect.gen(function*() {
           const error = yield* Effect.flip(Parallel.run(new Fail({ message: "no" })))
           assert.instanceOf(error, Oops)
           assert.strictEqual(error.message, "no")
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
 
       it.live("a throw arrives as a defect with the remote message and stack", () =>
         Effect.gen(function*() {
@@ -70,7 +74,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.instanceOf(defect, Error)
           assert.strictEqual((defect as Error).message, "kaboom")
           assert.include((defect as Error).stack, "worker.ts")
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
 
       it.live("a result that fails its Schema, or a task without handler, is a DecodeError", () =>
         Effect.gen(function*() {
@@ -80,7 +84,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.instanceOf(unserved, Errors.DecodeError)
           assert.include(unserved.message, "no handler for task 'Unserved'")
           assert.strictEqual(yield* Parallel.run(new Square({ x: 3 })), 9)
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
     })
 
     describe("concurrency and tracing", () => {
@@ -121,7 +125,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           )
           assert.isString(traceId)
           assert.isString(spanId)
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
     })
 
     describe("callable and isolated tasks, recycling", () => {
@@ -130,7 +134,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.strictEqual(yield* Square.run({ x: 12 }), 144)
           const error = yield* Effect.flip(Fail.run({ message: "typed" }))
           assert.instanceOf(error, Oops)
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
 
       it.live("isolate runs each task in a fresh worker, discarded after it", () =>
         Effect.gen(function*() {
@@ -143,7 +147,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const after = new Set((yield* p.broadcast(new WhoAmI())).map((w) => w.bootId))
           assert.deepStrictEqual(after, pooled)
           assert.deepStrictEqual(yield* p.map([1, 2], (x) => new Square({ x }), { isolate: true }), [1, 4])
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
 
       if (kind !== "test") it.live("maxTasksPerWorker replaces a worker after n tasks", () =>
         Effect.gen(function*() {
@@ -177,7 +181,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.deepStrictEqual(yield* channel.take, Option.none())
           const closed = yield* Effect.flip(channel.send("next"))
           assert.instanceOf(closed, Errors.ChannelClosed)
-        }).pipe(Effect.scoped, Effect.provide(pool())))
+        }).pipe(Effect.scoped, Effect.provide(shared)))
 
       it.live("a channel task's failure fails its output and result typed; closing the scope interrupts it", () =>
         Effect.gen(function*() {
@@ -227,7 +231,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.deepStrictEqual(results.map((r) => r.member.id), [2, 3, 1])
           assert.deepStrictEqual(seen, [10, 250, 600])
           assert.strictEqual(yield* exchange.active, 0)
-        }).pipe(Effect.scoped, Effect.provide(pool({ size: 3 }))))
+        }).pipe(Effect.scoped, Effect.provide(shared)))
 
       it.live("start waits while `limit` members are active; ready lists members with results waiting", () =>
         Effect.gen(function*() {
@@ -241,7 +245,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const results = yield* exchange.finish
           assert.deepStrictEqual(results.map((r) => r.value), [300, 10, 100])
           assert.deepStrictEqual(yield* exchange.ready, [])
-        }).pipe(Effect.scoped, Effect.provide(pool({ size: 3 }))))
+        }).pipe(Effect.scoped, Effect.provide(shared)))
 
       it.live("a failure stops the exchange with the member's identity, or is collected", () =>
         Effect.gen(function*() {
@@ -264,7 +268,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const failures = yield* collecting.failures
           assert.strictEqual(failures.length, 1)
           assert.strictEqual(failures[0]!.member.id, 1)
-        }).pipe(Effect.scoped, Effect.provide(pool({ size: 2 }))))
+        }).pipe(Effect.scoped, Effect.provide(shared)))
 
       it.live("channels and jobs are members too: every output of a channel is a result", () =>
         Effect.gen(function*() {
@@ -278,7 +282,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const fromChannel = results.filter((r) => r.member.id === member.id).map((r) => r.value)
           assert.deepStrictEqual(fromChannel, [100, 101, 102])
           assert.deepStrictEqual(results.filter((r) => r.member.id === added.id).map((r) => r.value), [25])
-        }).pipe(Effect.scoped, Effect.provide(pool({ size: 2 }))))
+        }).pipe(Effect.scoped, Effect.provide(shared)))
     })
 
     describe("job server", () => {
@@ -354,7 +358,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
             if (i === 25) assert.isTrue(result._tag === "Left" && result.left instanceof Errors.EncodeError)
             else assert.isTrue(result._tag === "Right" && result.right === i)
           })
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
     })
 
     describe("interruption and timeouts", () => {
@@ -365,7 +369,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           yield* waitFor("the task to start", () => fileSays(marker) === "started")
           yield* Fiber.interrupt(fiber)
           yield* waitFor("the handler to be interrupted", () => fileSays(marker) === "interrupted")
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
 
       if (kind !== "test") it.live("a task stuck in a synchronous loop gets its worker replaced", () =>
         Effect.gen(function*() {
@@ -406,7 +410,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.isTrue(Option.isNone(yield* parked.awaitTimeout("20 millis")))
           yield* parked.interrupt
           yield* waitFor("the handler to be interrupted", () => fileSays(marker) === "interrupted")
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
     })
 
     if (kind !== "test") describe("crashes", () => {
@@ -487,7 +491,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           )
           assert.deepStrictEqual(Chunk.toArray(unordered).map((r) => r.index).sort((a, b) => a - b), items)
           for (const r of unordered) assert.strictEqual(r.value, r.index)
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
 
       it.live("an infinite Stream through stream with take(n) finishes", () =>
         Effect.gen(function*() {
@@ -503,7 +507,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
             Stream.runCollect
           )
           assert.strictEqual(Chunk.unsafeGet(fromGenerator, 99), 99 ** 2)
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
 
       it.live("a failure in map fails the map with the task's error", () =>
         Effect.gen(function*() {
@@ -513,7 +517,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
             })
           )
           assert.instanceOf(error, Oops)
-        }).pipe(Effect.provide(pool())))
+        }).pipe(Effect.provide(shared)))
     })
 
     if (kind !== "test") describe("scope", () => {
