@@ -41,7 +41,7 @@ const option = (name: string): string | undefined => {
 const quick = flag("--quick")
 const repeats = Number(option("--repeats") ?? (quick ? 1 : 3))
 const out = path.resolve(option("--out") ?? path.join(root, "bench", "RESULTS.md"))
-const srcRef = option("--src-ref")
+const srcRefOption = option("--src-ref")
 const timeoutMs = Number(option("--timeout") ?? (quick ? 60 : 300)) * 1000
 const jobs = Math.max(1, Number(option("--jobs") ?? (quick ? 2 : 1)))
 const onlyLibs = option("--libs")?.split(",")
@@ -52,6 +52,20 @@ const scenarios = SCENARIOS.filter((s) => onlyScenarios === undefined || onlySce
 if (libs.length === 0 || scenarios.length === 0) throw new Error("no library or no scenario selected")
 
 const size = os.availableParallelism()
+
+const git = (args: ReadonlyArray<string>): string => {
+  try {
+    return execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+  } catch {
+    return "unknown"
+  }
+}
+
+// Resolved now: the benchmarked src/ must not move if HEAD does during the run.
+const srcRef = srcRefOption === undefined ? undefined : git(["rev-parse", "--verify", `${srcRefOption}^{commit}`])
+if (srcRef === "unknown") throw new Error(`--src-ref ${srcRefOption}: no such git revision`)
+const headAtStart = git(["rev-parse", "--short", "HEAD"])
+const srcDirtyAtStart = srcRef === undefined && git(["status", "--porcelain", "--", "src"]) !== ""
 
 const baseParams = (spinIterations: number, cpuMillis: number): Params =>
   quick
@@ -143,6 +157,8 @@ const sh = (cmd: string, args: ReadonlyArray<string>): string => {
 
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(", ")
 const loadAtStart = loadavg()
+/** The highest 1-minute load average seen before a pair started. */
+let maxLoad = 0
 
 const machine = (): Array<readonly [string, string]> => {
   let model = os.cpus()[0]?.model ?? "unknown"
@@ -159,17 +175,16 @@ const machine = (): Array<readonly [string, string]> => {
     ["memory", `${Math.round(os.totalmem() / 2 ** 30)} GiB`],
     ["OS", `${os.type()} ${os.release()} ${os.arch()}`],
     ["Node", process.version],
-    ["load average (1, 5, 15 min) at start / end", `${loadAtStart} / ${loadavg()}`]
+    ["load average (1, 5, 15 min) at start / end", `${loadAtStart} / ${loadavg()}`],
+    ["highest 1-min load average before a pair (the benchmark itself adds ~2-3)", maxLoad.toFixed(2)]
   ]
 }
 
 const versions = (): Array<readonly [string, string]> => {
   const self = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version as string
-  const rev = sh("git", ["rev-parse", "--short", "HEAD"])
-  const dirty = srcRef === undefined && sh("git", ["status", "--porcelain", "--", "src"]) !== ""
   const source = srcRef !== undefined
-    ? `src/ at ${srcRef} (${sh("git", ["rev-parse", "--short", srcRef])})`
-    : `src/ of the working tree at ${rev}${dirty ? " with uncommitted changes" : ""}`
+    ? `src/ at ${srcRefOption} = ${srcRef.slice(0, 7)} (git show, resolved at the start)`
+    : `src/ of the working tree at ${headAtStart}${srcDirtyAtStart ? " with uncommitted changes" : ""} (at the start)`
   return [
     ["effect-parallel", `${self}, ${source}`],
     ...["effect", "@effect/platform", "@effect/platform-node", "piscina", "tinypool", "workerpool", "poolifier"].map(
@@ -214,9 +229,10 @@ const main = async () => {
       while (next < cases.length) {
         const { lib, repeat, scenario } = cases[next++]!
         const na = lib.na?.[scenario]
+        if (na === undefined) maxLoad = Math.max(maxLoad, os.loadavg()[0]!)
         const result: CaseResult = na !== undefined
           ? { status: "n/a", note: na }
-          : await runCase(caseJs, [lib.id, scenario, JSON.stringify(params)])
+          : await runCase(caseJs, [lib.id, scenario, JSON.stringify({ ...params, ...lib.params?.(params) })])
         ;((results[lib.id] ??= {})[scenario] ??= [])[repeat] = result
         if (na !== undefined) continue
         const summary = result.status === "ok"
