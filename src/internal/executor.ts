@@ -1,3 +1,4 @@
+import * as Transferable from "@effect/platform/Transferable"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -12,7 +13,8 @@ export interface Executor {
   readonly run: (
     chunk: boolean,
     payload: unknown,
-    span: Wire.SpanContext | undefined
+    span: Wire.SpanContext | undefined,
+    collector?: Transferable.CollectorService
   ) => Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
   /** Starts a channel task: its Effect, and its port to feed with the main side's messages. */
   readonly runChannel: (
@@ -79,8 +81,14 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
     })
 
   return {
-    run: (chunk, payload, span) =>
-      withSpan<Wire.WireExit | Wire.ChunkExit>(chunk ? runChunk(payload as ReadonlyArray<unknown>) : runOne(payload), span),
+    run: (chunk, payload, span, collector) => {
+      const effect = withSpan<Wire.WireExit | Wire.ChunkExit>(
+        chunk ? runChunk(payload as ReadonlyArray<unknown>) : runOne(payload),
+        span
+      )
+      // handlers hand buffers back without copying with Transferable.addAll
+      return collector === undefined ? effect : Effect.provideService(effect, Transferable.Collector, collector)
+    },
     runChannel: (payload, span, io) => {
       const decoded = decode(payload)
       if (typeof decoded[0] === "number") return [Effect.succeed(decoded as Wire.WireExit), undefined]

@@ -48,6 +48,8 @@ export interface CoreRequest {
   readonly tag: string
   readonly timeoutMs: number | undefined
   readonly span: Wire.SpanContext | undefined
+  /** Buffers to move to the worker instead of copying them. */
+  readonly transfer?: ReadonlyArray<unknown> | undefined
   /** Called when the request is sent to its worker. */
   readonly onStart?: (() => void) | undefined
 }
@@ -130,6 +132,8 @@ interface Slot {
   fiber: Fiber.RuntimeFiber<never, unknown> | undefined
   readonly inflight: Map<number, Job>
   outbox: Array<Wire.Request>
+  /** Buffers to move, not copy, with the next message. */
+  transfers: Array<unknown> | undefined
   bootFailure: string | undefined
   killReason: string | undefined
   uncaught: string | undefined
@@ -186,6 +190,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         fiber: undefined,
         inflight: new Map(),
         outbox: [],
+        transfers: undefined,
         bootFailure: undefined,
         killReason: undefined,
         uncaught: undefined,
@@ -477,6 +482,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       job.slot = slot
       slot.inflight.set(job.id, job)
       slot.outbox.push([requestKind(job.request, job.events), job.id, job.request.payload, job.request.span])
+      if (job.request.transfer !== undefined) (slot.transfers ??= []).push(...job.request.transfer)
       for (const request of job.early) slot.outbox.push(request)
       job.early.length = 0
       if (job.request.timeoutMs !== undefined) {
@@ -541,18 +547,25 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
 
     const send = (slot: Slot) => {
       const requests = slot.outbox
+      const transfers = slot.transfers
       slot.outbox = []
-      if (trySend(slot, requests)) return
+      slot.transfers = undefined
+      if (trySend(slot, requests, transfers)) return
       if (requests.length === 1) return sendFailed(slot, requests[0]!)
       // One payload that cannot be cloned must not fail its batch-mates: send them one by one.
       for (const request of requests) {
-        if (!trySend(slot, [request])) sendFailed(slot, request)
+        const transfer = request[0] === Wire.REQ_INTERRUPT ? undefined : slot.inflight.get(request[1])?.request.transfer
+        if (!trySend(slot, [request], transfer)) sendFailed(slot, request)
       }
     }
 
     let lastSendError: unknown
-    const trySend = (slot: Slot, requests: ReadonlyArray<Wire.Request>): boolean => {
-      const exit = Effect.runSyncExit(slot.backing!.send(requests))
+    const trySend = (
+      slot: Slot,
+      requests: ReadonlyArray<Wire.Request>,
+      transfers: ReadonlyArray<unknown> | undefined
+    ): boolean => {
+      const exit = Effect.runSyncExit(slot.backing!.send(requests, transfers))
       if (exit._tag === "Success") return true
       lastSendError = exit.cause
       return false

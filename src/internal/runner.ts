@@ -1,4 +1,5 @@
 import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
+import * as PlatformTransferable from "@effect/platform/Transferable"
 import { PlatformRunner } from "@effect/platform/WorkerRunner"
 import type { WorkerError } from "@effect/platform/WorkerError"
 import * as Cause from "effect/Cause"
@@ -63,24 +64,34 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     const queued = new Map<number, Job>()
     const running = new Map<number, Fiber.RuntimeFiber<Wire.WireExit | Wire.ChunkExit, never>>()
     let outbox: Array<Wire.Reply> = []
+    let outboxTransfers: Array<ReadonlyArray<unknown> | undefined> = []
+    let transferCount = 0
     let flushScheduled = false
 
-    const send = (replies: ReadonlyArray<Wire.Reply>) => Effect.runSyncExit(backing.send(0, [Wire.MSG_REPLIES, replies]))
+    const send = (replies: ReadonlyArray<Wire.Reply>, transfers?: ReadonlyArray<unknown>) =>
+      Effect.runSyncExit(backing.send(0, [Wire.MSG_REPLIES, replies], transfers))
     const flush = () => {
       flushScheduled = false
       const replies = outbox
+      const transfers = outboxTransfers
+      const hasTransfers = transferCount > 0
       outbox = []
-      if (Exit.isSuccess(send(replies))) return
+      outboxTransfers = []
+      transferCount = 0
+      if (Exit.isSuccess(send(replies, hasTransfers ? transfers.flatMap((t) => t ?? []) : undefined))) return
       // A result that cannot be cloned (a SharedArrayBuffer to a child process) fails its own task only.
-      for (const reply of replies) {
-        const exit = send([reply])
+      for (let i = 0; i < replies.length; i++) {
+        const reply = replies[i]!
+        const exit = send([reply], transfers[i])
         if (Exit.isSuccess(exit) || reply.length !== 2) continue
         const reason = Cause.pretty(exit.cause).split("\n")[0]
         send([[reply[0], [Wire.EXIT_DECODE, `the result could not be sent back: ${reason}`]]])
       }
     }
-    const post = (reply: Wire.Reply) => {
+    const post = (reply: Wire.Reply, transfers?: ReadonlyArray<unknown>) => {
       outbox.push(reply)
+      outboxTransfers.push(transfers)
+      if (transfers !== undefined) transferCount += transfers.length
       if (!flushScheduled) {
         flushScheduled = true
         queueMicrotask(flush)
@@ -111,6 +122,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
 
     const start = (job: Job) => {
       let effect: Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
+      let collector: PlatformTransferable.CollectorService | undefined
       if (job.kind === Wire.REQ_CHANNEL) {
         const [channel, port] = executor.runChannel(job.payload, job.span, {
           output: (value) => post([job.id, Wire.EVENT_OUTPUT, value]),
@@ -122,7 +134,8 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
           for (const request of job.early) feed(port, request)
         }
       } else {
-        effect = executor.run(job.kind === Wire.REQ_CHUNK, job.payload, job.span)
+        collector = PlatformTransferable.unsafeMakeCollector()
+        effect = executor.run(job.kind === Wire.REQ_CHUNK, job.payload, job.span, collector)
       }
       const fiber = runFork(effect as Effect.Effect<Wire.WireExit | Wire.ChunkExit>)
       running.set(job.id, fiber)
@@ -130,13 +143,17 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         running.delete(job.id)
         ports.delete(job.id)
         checkHeap()
-        reply(
-          job.id,
-          Exit.isSuccess(exit)
-            ? exit.value
-            : Cause.isInterruptedOnly(exit.cause)
-            ? [Wire.EXIT_INTERRUPT]
-            : [Wire.EXIT_DIE, Wire.encodeDefect(Cause.squash(exit.cause))]
+        const transfers = collector?.unsafeRead()
+        post(
+          [
+            job.id,
+            Exit.isSuccess(exit)
+              ? exit.value
+              : Cause.isInterruptedOnly(exit.cause)
+              ? [Wire.EXIT_INTERRUPT]
+              : [Wire.EXIT_DIE, Wire.encodeDefect(Cause.squash(exit.cause))]
+          ],
+          transfers !== undefined && transfers.length > 0 ? transfers : undefined
         )
         pump()
       })

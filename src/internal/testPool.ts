@@ -255,7 +255,12 @@ export const makeTestCore = (
     // Everything crosses a simulated boundary: what cannot be cloned to a real worker fails here too.
     const cross = (request: CoreRequest): { payload: unknown } | EncodeError => {
       try {
-        return { payload: structuredClone(request.payload) }
+        return {
+          payload: structuredClone(
+            request.payload,
+            request.transfer === undefined ? undefined : { transfer: request.transfer as Array<never> }
+          )
+        }
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
         return new EncodeError({ task: request.tag, reason })

@@ -60,7 +60,8 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
         tag: task._tag,
         timeoutMs: toMillis(options?.timeout),
         span: spanOf(fiber),
-        onStart: options?.onStart
+        onStart: options?.onStart,
+        transfer: options?.transfer
       }
       return Effect.async((resume) => {
         const cancel = core.submit(request, (result) => resume(exitOf(task, result)))

@@ -62,6 +62,16 @@ export type Error<T> = Task.Failure<T> | WorkerPoolError
 export type Input<A, E = never, R = never> = Iterable<A> | Stream.Stream<A, E, R>
 
 /**
+ * Anything `postMessage` can transfer besides an ArrayBuffer (a MessagePort, for instance).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MessagePortLike {
+  readonly postMessage: (value: unknown) => void
+}
+
+/**
  * A result of `streamUnordered`: the value and the index of the input it came from.
  *
  * @since 0.1.0
@@ -94,6 +104,13 @@ export declare namespace WorkerPool {
     readonly isolate?: boolean | undefined
     /** Called when the task starts on a worker (such a task is never queued inside a busy worker). */
     readonly onStart?: (() => void) | undefined
+    /**
+     * Buffers in the payload to move to a worker thread instead of copying
+     * them (they are unusable here afterwards). A handler moves buffers of
+     * its result back with `Transferable.addAll` from `@effect/platform`.
+     * Child processes copy.
+     */
+    readonly transfer?: ReadonlyArray<ArrayBuffer | MessagePortLike> | undefined
   }
 
   /**

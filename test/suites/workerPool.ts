@@ -16,6 +16,7 @@ import {
   Oops,
   Park,
   Rendezvous,
+  Reverse,
   Sleep,
   Spin,
   Square,
@@ -336,6 +337,18 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.strictEqual(new Set(who.map((w) => w.bootId)).size, 3)
           assert.instanceOf(yield* Effect.flip(server.setNcpus(0)), Errors.InvalidOptions)
         })))
+    })
+
+    describe("transfers", () => {
+      it.live("buffers listed in `transfer` move to a worker thread instead of being copied", () =>
+        Effect.gen(function*() {
+          const data = Uint8Array.from({ length: 1 << 20 }, (_, i) => i % 251)
+          const expected = data.slice().reverse()
+          const reversed = yield* Parallel.run(new Reverse({ data }), { transfer: [data.buffer] })
+          assert.deepStrictEqual(reversed, expected)
+          // moved to a thread (and in-process), copied to a child process
+          assert.strictEqual(data.byteLength, kind === "process" ? 1 << 20 : 0)
+        }).pipe(Effect.provide(shared)))
     })
 
     describe("bad payloads", () => {
