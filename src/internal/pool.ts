@@ -503,11 +503,13 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         for (let k = 0; k < n && queued > 0; k++) {
           const slot = slots[(roundRobin + k) % n]
           if (slot === undefined || slot.state !== READY) continue
+          // With a deep queue, each worker takes a fair share in one message (at most MAX_BATCH), small
+          // enough that uneven tasks still balance, and one such share ahead of what it runs, so it never
+          // waits a round trip for work; with a short queue, one task per free slot.
+          const share = Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4)))
           const free = options.concurrency - slot.inflight.size
-          if (free <= 0) continue
-          // With a deep queue, each worker takes a fair share in one message (at most MAX_BATCH),
-          // small enough that uneven tasks still balance; with a short queue, one task per free slot.
-          let take = Math.max(free, Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4))))
+          let take = Math.max(free, Math.min(share, options.concurrency + share - slot.inflight.size))
+          if (take <= 0) continue
           let job: Job | undefined
           while (take-- > 0 && (job = nextQueued()) !== undefined) {
             // a task with a timeout, a start callback or a channel only goes to a free slot, where it starts at once
@@ -565,10 +567,15 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       requests: ReadonlyArray<Wire.Request>,
       transfers: ReadonlyArray<unknown> | undefined
     ): boolean => {
-      const exit = Effect.runSyncExit(slot.backing!.send(requests, transfers))
-      if (exit._tag === "Success") return true
-      lastSendError = exit.cause
-      return false
+      // Straight to the port, in the platform's framing ([0, data]): the worker is ready, so the platform
+      // would not buffer, and this saves an Effect run per message on the hot path.
+      try {
+        Spawn.post(slot.raw!, [0, requests], transfers)
+        return true
+      } catch (error) {
+        lastSendError = error
+        return false
+      }
     }
 
     const sendFailed = (slot: Slot, request: Wire.Request) => {

@@ -106,6 +106,12 @@ export const spawn = (options: SpawnOptions): RawWorker => {
 
 export const isThread = (raw: RawWorker): raw is WorkerThreads.Worker => "postMessage" in raw
 
+/** Posts a message to a worker; throws if it cannot be cloned. Child processes copy instead of transferring. */
+export const post = (raw: RawWorker, message: unknown, transfers: ReadonlyArray<unknown> | undefined): void => {
+  if (isThread(raw)) raw.postMessage(message, transfers as Array<WorkerThreads.TransferListItem> | undefined)
+  else raw.send(message as ChildProcess.Serializable)
+}
+
 export const kill = (raw: RawWorker): void => {
   if (isThread(raw)) {
     void raw.terminate()
