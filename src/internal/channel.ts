@@ -13,18 +13,12 @@ import * as Wire from "./wire.js"
 
 type Untyped = TaskChannel<unknown, unknown, unknown, unknown>
 
-export const open = (
-  core: Core,
-  task: Task.Any,
-  request: Omit<CoreRequest, "payload" | "chunk">
-): Effect.Effect<Untyped, EncodeError, Scope.Scope> =>
+export const open = (core: Core, task: Task.Any, request: CoreRequest): Effect.Effect<Untyped, EncodeError, Scope.Scope> =>
   Effect.suspend(() => {
     const codec = Wire.channelCodecOf(Wire.classOf(task))
     if (codec === undefined) {
       return Effect.fail(new EncodeError({ task: task._tag, reason: "not a channel task (define it with TaskChannel.Class)" }))
     }
-    const encoded = Wire.encodeTask(task)
-    if (Either.isLeft(encoded)) return Effect.fail(encoded.left)
 
     const outputs: Array<unknown> = []
     const takers: Array<() => void> = []
@@ -42,7 +36,7 @@ export const open = (
     }
 
     const handle = core.open(
-      { ...request, chunk: false, payload: encoded.right },
+      request,
       {
         output: (value) => {
           const decoded = codec.decodeOutput(value)

@@ -5,16 +5,16 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { InvalidOptions, type WorkerPoolError } from "../Errors.js"
+import { type EncodeError, InvalidOptions, type WorkerPoolError } from "../Errors.js"
 import * as Job from "../Job.js"
 import * as WorkerPool from "../services/WorkerPool.js"
 
 import type * as Task from "../Task.js"
 import * as Channel from "./channel.js"
 import * as Chunking from "./chunking.js"
-import type { Core, CoreResult } from "./pool.js"
+import type { Core, CoreRequest, CoreResult } from "./pool.js"
 import * as Wire from "./wire.js"
 
 const toMillis = (timeout: Duration.DurationInput | undefined): number | undefined =>
@@ -46,28 +46,39 @@ const chunkOutcome = (tasks: ReadonlyArray<Task.Any>, result: CoreResult): Chunk
   return [values, stop === undefined ? undefined : Wire.decodeExit(tasks[successes.length]!, stop) as Exit.Exit<never>]
 }
 
+/** Encodes a task for the Core with the caller's options and span, or fails with the EncodeError. */
+const withRequest = <A, E>(
+  task: Task.Any,
+  options: WorkerPool.WorkerPool.RunOptions | undefined,
+  f: (request: CoreRequest) => Effect.Effect<A, E>
+): Effect.Effect<A, E | EncodeError> =>
+  Effect.withFiberRuntime((fiber) => {
+    const encoded = Wire.encodeTask(task)
+    if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
+    return f({
+      chunk: false,
+      isolate: options?.isolate ?? false,
+      payload: encoded.right,
+      tag: task._tag,
+      timeoutMs: toMillis(options?.timeout),
+      span: spanOf(fiber),
+      onStart: options?.onStart,
+      transfer: options?.transfer
+    })
+  })
+
 export const make = (core: Core, scope: Scope.Scope, workers: number, concurrency: number): WorkerPool.WorkerPool => {
   const capacity = workers * concurrency
 
-  const run = <T extends Task.Any>(task: T, options?: WorkerPool.WorkerPool.RunOptions) =>
-    Effect.withFiberRuntime<Task.Success<T>, WorkerPool.Error<T>>((fiber) => {
-      const encoded = Wire.encodeTask(task)
-      if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-      const request = {
-        chunk: false,
-        isolate: options?.isolate ?? false,
-        payload: encoded.right,
-        tag: task._tag,
-        timeoutMs: toMillis(options?.timeout),
-        span: spanOf(fiber),
-        onStart: options?.onStart,
-        transfer: options?.transfer
-      }
-      return Effect.async((resume) => {
+  const run = <T extends Task.Any>(
+    task: T,
+    options?: WorkerPool.WorkerPool.RunOptions
+  ): Effect.Effect<Task.Success<T>, WorkerPool.Error<T>> =>
+    withRequest(task, options, (request) =>
+      Effect.async((resume) => {
         const cancel = core.submit(request, (result) => resume(exitOf(task, result)))
         return Effect.sync(cancel)
-      })
-    })
+      }))
 
   const runChunk = (tasks: ReadonlyArray<Task.Any>, timeoutMs: number | undefined, isolate: boolean) =>
     Effect.withFiberRuntime<ChunkOutcome, WorkerPoolError>((fiber) => {
@@ -202,35 +213,18 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
     Effect.map(Effect.forkIn(run(task, options), scope), Job.fromFiber)
 
   const broadcast: WorkerPool.WorkerPool["broadcast"] = (task, options) =>
-    Effect.withFiberRuntime((fiber) => {
-      const encoded = Wire.encodeTask(task)
-      if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-      const request = {
-        chunk: false,
-        isolate: options?.isolate ?? false,
-        payload: encoded.right,
-        tag: task._tag,
-        timeoutMs: toMillis(options?.timeout),
-        span: spanOf(fiber)
-      }
-      return Effect.async<Array<Task.Success<typeof task>>, WorkerPool.Error<typeof task>>((resume) => {
+    withRequest(task, options, (request) =>
+      Effect.async<Array<Task.Success<typeof task>>, WorkerPool.Error<typeof task>>((resume) => {
         const cancel = core.broadcast(request, (results) => {
           const exits = results.map((result) => exitOf(task, result))
           resume(exits.find(Exit.isFailure) ?? Exit.succeed(exits.map((exit) => (exit as Exit.Success<any, any>).value)))
         })
         return Effect.sync(cancel)
-      })
-    })
+      }))
 
   const openChannel: WorkerPool.WorkerPool["openChannel"] = (task, options) =>
-    Effect.withFiberRuntime((fiber) =>
-      Channel.open(core, task, {
-        isolate: options?.isolate ?? false,
-        tag: task._tag,
-        timeoutMs: toMillis(options?.timeout),
-        span: spanOf(fiber)
-      })
-    )
+    Effect.flatMap(Effect.scope, (scope) =>
+      withRequest(task, options, (request) => Scope.extend(Channel.open(core, task, request), scope)))
 
   return {
     [WorkerPool.TypeId]: WorkerPool.TypeId,
