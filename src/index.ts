@@ -7,6 +7,21 @@
 /**
  * @since 0.1.0
  */
+export * as Cluster from "./Cluster.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ClusterError from "./ClusterError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ClusterJobServer from "./layers/ClusterJobServer.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Errors from "./Errors.js"
 
 /**
@@ -23,6 +38,11 @@ export * as Job from "./Job.js"
  * @since 0.1.0
  */
 export * as JobServer from "./services/JobServer.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Metrics from "./Metrics.js"
 
 /**
  * @since 0.1.0
