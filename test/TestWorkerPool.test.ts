@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Option, Stream, TestClock } from "effect"
-import { Errors, Parallel, TestWorkerPool, WorkerPool } from "../src/index.js"
+import { Chunk, Effect, Fiber, Metric, Option, Stream, TestClock } from "effect"
+import { Errors, Metrics, Parallel, TestWorkerPool, WorkerPool } from "../src/index.js"
 import { seeded } from "../src/internal/random.js"
 import { Counter, Fail, Oops, Sleep, Square, WhoAmI } from "./fixtures/tasks.js"
 import runner from "./fixtures/worker.js"
@@ -160,4 +160,29 @@ describe("TestWorkerPool", () => {
       const replay = yield* Effect.either(joined.pipe(Effect.provide(TestWorkerPool.layer(runner, { seed: failure.seed }))))
       assert.isTrue(replay._tag === "Left")
     }))
+})
+
+describe("Metrics", () => {
+  const tagged = <A extends Metric.Metric<any, any, any>>(metric: A) => metric.pipe(Metric.tagged("pool", "TestWorkerPool")) as A
+
+  it.effect("pools count started, completed and failed tasks, and time them", () =>
+    Effect.gen(function*() {
+      const started = yield* Metric.value(tagged(Metrics.tasksStarted))
+      const completed = yield* Metric.value(tagged(Metrics.tasksCompleted))
+      const crashed = yield* Metric.value(Metrics.tasksFailed.pipe(
+        Metric.tagged("pool", "TestWorkerPool"),
+        Metric.tagged("reason", "WorkerCrashed")
+      ))
+      yield* Parallel.map([1, 2, 3, 4, 5], (x) => new Square({ x }), { chunkSize: 1 })
+      yield* Effect.flip(Parallel.run(new Square({ x: 6 })))
+      assert.strictEqual((yield* Metric.value(tagged(Metrics.tasksStarted))).count - started.count, 6)
+      assert.strictEqual((yield* Metric.value(tagged(Metrics.tasksCompleted))).count - completed.count, 5)
+      const crashedAfter = yield* Metric.value(Metrics.tasksFailed.pipe(
+        Metric.tagged("pool", "TestWorkerPool"),
+        Metric.tagged("reason", "WorkerCrashed")
+      ))
+      assert.strictEqual(crashedAfter.count - crashed.count, 1)
+      assert.isAtLeast((yield* Metric.value(tagged(Metrics.taskDuration))).count, 5)
+      assert.strictEqual((yield* Metric.value(tagged(Metrics.queueDepth))).value, 0)
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 2, faults: { crashOn: [6] } }))))
 })

@@ -7,6 +7,7 @@ import * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
 import { EncodeError, PoolClosed, SpawnError, TaskTimeout, WorkerCrashed, type WorkerPoolError } from "../Errors.js"
 import { Deque } from "./deque.js"
+import * as Metrics from "./metrics.js"
 import * as Spawn from "./spawn.js"
 import * as Wire from "./wire.js"
 
@@ -112,6 +113,7 @@ interface Job {
   state: number
   slot: Slot | undefined
   timer: ReturnType<typeof setTimeout> | undefined
+  startedAt: number
 }
 
 const STARTING = 0
@@ -155,6 +157,12 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
   Effect.gen(function*() {
     const platform = yield* Worker.PlatformWorker.pipe(Effect.provide(NodeWorker.layerWorker))
     const config = Spawn.makeConfig(options.module, options.concurrency, options.maxHeapBytes)
+    const metrics = Metrics.makeRecorder(Metrics.poolLabel(options.module))
+    const recordState = () => {
+      let busy = 0
+      for (const slot of live) if (slot.inflight.size > 0) busy++
+      metrics.state(queued, readyCount, busy)
+    }
     const slots: Array<Slot | undefined> = new Array(options.size).fill(undefined)
     let size = options.size
     const queue = new Deque<Job>()
@@ -289,6 +297,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           continue
         }
         job.state = DONE
+        metrics.failed(closed ? "PoolClosed" : "WorkerCrashed")
         job.resolve(
           closed ? new PoolClosed({ task: job.request.tag }) : new WorkerCrashed({
             workerId: slot.id,
@@ -414,6 +423,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           continue
         }
         const result = reply[1]
+        metrics.completed(performance.now() - job.startedAt)
         slot.inflight.delete(id)
         clearTimeout(job.timer)
         job.timer = undefined
@@ -425,6 +435,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         }
         slot.tasksDone++
       }
+      recordState()
       if (slot.isolated !== undefined || slot.tasksDone >= options.maxTasksPerWorker) retire(slot)
       else if (slot.state === CLOSING && slot.inflight.size === 0) slot.fiber?.unsafeInterruptAsFork(FiberId.none)
       armGrace(slot)
@@ -478,6 +489,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
 
     const assign = (slot: Slot, job: Job) => {
       job.request.onStart?.()
+      job.startedAt = performance.now()
+      metrics.started(1)
       job.state = INFLIGHT
       job.slot = slot
       slot.inflight.set(job.id, job)
@@ -490,6 +503,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         job.timer = setTimeout(() => {
           job.timer = undefined
           if (job.state !== INFLIGHT) return
+          metrics.failed("TaskTimeout")
           job.resolve(new TaskTimeout({ task: job.request.tag, millis: timeoutMs }))
           abandon(job)
         }, timeoutMs)
@@ -532,6 +546,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       for (const slot of live) {
         if (slot.outbox.length > 0) send(slot)
       }
+      recordState()
     }
 
     const isolatedCount = () => {
@@ -584,6 +599,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       slot.inflight.delete(job.id)
       clearTimeout(job.timer)
       if (job.state === INFLIGHT) {
+        metrics.failed("EncodeError")
         const reason = describeSendError(lastSendError)
         job.resolve(
           new EncodeError({
@@ -640,7 +656,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         pinned: false,
         state: QUEUED,
         slot: undefined,
-        timer: undefined
+        timer: undefined,
+        startedAt: 0
       }
       const admitJob = () => {
         if (closed || broken !== undefined) {
@@ -693,6 +710,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         resolve(results)
         return noop
       }
+      metrics.started(remaining)
       const jobs = targets.map((slot, i) => {
         const job: Job = {
           id: nextJobId++,
@@ -707,7 +725,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           pinned: true,
           state: INFLIGHT,
           slot,
-          timer: undefined
+          timer: undefined,
+          startedAt: performance.now()
         }
         slot.inflight.set(job.id, job)
         slot.outbox.push([requestKind(request, undefined), job.id, request.payload, request.span])

@@ -13,6 +13,7 @@ import { describeCause, makeExecutor } from "./executor.js"
 import type { ChannelEvents, ChannelMessage, Core, CoreRequest, CoreResult } from "./pool.js"
 import type { WorkerPort } from "./port.js"
 import * as Wire from "./wire.js"
+import * as Metrics from "./metrics.js"
 import { seeded } from "./random.js"
 
 export interface TestCoreOptions {
@@ -83,6 +84,7 @@ export const makeTestCore = (
     const runFork = Runtime.runFork(runtime)
     const executor = makeExecutor(runner as TaskRunner<unknown>, "TestWorkerPool")
     const random = seeded(options.seed)
+    const metrics = Metrics.makeRecorder("TestWorkerPool")
     const slots: Array<SimWorker | undefined> = new Array(options.size).fill(undefined)
     const queue = new Deque<SimJob>()
     let queued = 0
@@ -136,6 +138,7 @@ export const makeTestCore = (
       const slot = slots.indexOf(worker)
       if (slot >= 0) slots[slot] = undefined
       for (const job of worker.jobs) {
+        if (!job.done) metrics.failed("WorkerCrashed")
         resolveJob(
           job,
           new WorkerCrashed({
@@ -180,6 +183,8 @@ export const makeTestCore = (
 
     const start = (worker: SimWorker, job: SimJob) => {
       const index = ++started
+      const startedAt = performance.now()
+      metrics.started(1)
       job.request.onStart?.()
       assignments.push({ index, task: job.request.tag, worker: worker.id })
       worker.jobs.add(job)
@@ -219,6 +224,8 @@ export const makeTestCore = (
         if (worker.isolated) runFork(Scope.close(worker.scope, Exit.void))
         if (Exit.isSuccess(exit)) {
           completed++
+          metrics.completed(performance.now() - startedAt)
+          if (!Array.isArray(exit.value)) metrics.failed((exit.value as { _tag: string })._tag)
           resolveJob(job, exit.value)
         }
         dispatch()
@@ -250,6 +257,9 @@ export const makeTestCore = (
         }
       }
       while (queued < options.maxQueue && waiters.length > 0) waiters.shift()!()
+      let busy = 0
+      for (const worker of slots) if (worker !== undefined && worker.jobs.size > 0) busy++
+      metrics.state(queued, slots.filter((slot) => slot !== undefined).length, busy)
     }
 
     // Everything crosses a simulated boundary: what cannot be cloned to a real worker fails here too.

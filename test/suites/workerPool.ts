@@ -3,9 +3,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { afterAll } from "vitest"
-import { Cause, Chunk, type Duration, Effect, Exit, Fiber, Layer, ManagedRuntime, Option, Scope, Stream } from "effect"
+import { Cause, Chunk, type Duration, Effect, Exit, Fiber, Layer, ManagedRuntime, Metric, Option, Scope, Stream } from "effect"
 import { join } from "node:path"
-import { Errors, Exchange, JobServer, Parallel, WorkerPool } from "../../src/index.js"
+import { Errors, Exchange, JobServer, Metrics, Parallel, WorkerPool } from "../../src/index.js"
 import {
   BadResult,
   Counter,
@@ -338,6 +338,17 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.instanceOf(yield* Effect.flip(server.setNcpus(0)), Errors.InvalidOptions)
         })))
     })
+
+    if (kind !== "test") {
+      it.live("the pool's metrics count the tasks it ran, labelled with its worker module", () =>
+        Effect.gen(function*() {
+          const completed = Metrics.tasksCompleted.pipe(Metric.tagged("pool", "worker.ts"))
+          const before = (yield* Metric.value(completed)).count
+          yield* Parallel.map([1, 2, 3], (x) => new Square({ x }), { chunkSize: 1 })
+          assert.isAtLeast((yield* Metric.value(completed)).count - before, 3)
+          assert.isAtLeast((yield* Metric.value(Metrics.workers.pipe(Metric.tagged("pool", "worker.ts")))).value, 1)
+        }).pipe(Effect.provide(shared)))
+    }
 
     describe("transfers", () => {
       it.live("buffers listed in `transfer` move to a worker thread instead of being copied", () =>
