@@ -22,7 +22,10 @@ const program = Effect.gen(function*() {
   console.log(`serial:   ${serial} primes in ${serialMs.toFixed(0)} ms`)
 
   const t1 = performance.now()
-  const counts = yield* Parallel.map(ranges, (range) => new CountPrimes(range), { chunkSize: 1 })
+  const counts = yield* Parallel.map(ranges, (range) => new CountPrimes(range), {
+    chunkSize: 1,
+    onProgress: Parallel.progressBar("ranges")
+  })
   const parallelMs = performance.now() - t1
   const parallel = counts.reduce((a, b) => a + b, 0)
   console.log(`parallel: ${parallel} primes in ${parallelMs.toFixed(0)} ms`)

@@ -87,6 +87,43 @@ export const pmap = <A, T extends Task.Any, E = never, R = never>(
     }))
 
 /**
+ * A terminal progress bar for `onProgress`: `[#####-----]  50% 500/1000 label`,
+ * redrawn in place on stderr when it is a terminal (a plain line per tenth
+ * otherwise), ended with a newline when everything is done.
+ *
+ * @example
+ * ```ts
+ * yield* Parallel.map(items, (x) => new Square({ x }), { onProgress: Parallel.progressBar("squares") })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const progressBar = (
+  label: string,
+  output: { readonly isTTY?: boolean | undefined; readonly write: (s: string) => unknown } = process.stderr
+): (progress: WorkerPool.Progress) => void => {
+  let lastTenth = -1
+  return ({ done, total }) => {
+    const width = 30
+    const ratio = total === undefined || total === 0 ? 0 : done / total
+    const line = total === undefined
+      ? `${done} done ${label}`
+      : `[${"#".repeat(Math.round(ratio * width)).padEnd(width, "-")}] ${(ratio * 100).toFixed(0).padStart(3)}% ${done}/${total} ${label}`
+    const finished = total !== undefined && done >= total
+    if (output.isTTY) {
+      output.write(`\r${line}${finished ? "\n" : ""}`)
+    } else {
+      const tenth = Math.floor(ratio * 10)
+      if (tenth !== lastTenth || finished) {
+        lastTenth = tenth
+        output.write(`${line}\n`)
+      }
+    }
+  }
+}
+
+/**
  * multiprocessing's `imap`: results as an ordered Stream, input pulled lazily.
  *
  * @since 0.1.0

@@ -148,6 +148,7 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
   ) => {
     const adaptive = (options?.chunkSize ?? "auto") === "auto" && !Array.isArray(items)
     const policy = { size: 1, adaptive }
+    let done = 0
     const timeoutMs = toMillis(options?.timeout)
     return chunksOf(items, f, options, policy).pipe(
       Stream.mapEffect((chunk) => {
@@ -157,6 +158,10 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
           runChunk(entries.map((entry) => entry[1]), timeoutMs, options?.isolate ?? false),
           ([values, stop]) => {
             adapt(policy, values.length, started)
+            if (options?.onProgress !== undefined) {
+              done += values.length
+              options.onProgress({ done, total: undefined })
+            }
             return [entries, values, stop] as const
           }
         )
@@ -186,6 +191,7 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
         ? Math.max(1, Math.floor(options.chunkSize))
         : Chunking.autoChunkSize(n, workers)
       const results: Array<Task.Success<T>> = new Array(n)
+      let done = 0
       const timeoutMs = toMillis(options?.timeout)
       const starts: Array<number> = []
       for (let start = 0; start < n; start += chunkSize) starts.push(start)
@@ -197,6 +203,10 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
             for (let i = start; i < end; i++) tasks[i - start] = f(items[i]!, i)
             return Effect.flatMap(runChunk(tasks, timeoutMs, options?.isolate ?? false), ([values, stop]) => {
               for (let i = 0; i < values.length; i++) results[start + i] = values[i] as Task.Success<T>
+              if (options?.onProgress !== undefined) {
+                done += values.length
+                options.onProgress({ done, total: n })
+              }
               return stop === undefined ? Effect.void : stop as Effect.Effect<never, WorkerPool.Error<T>>
             })
           }), { concurrency: options?.concurrency ?? capacity * 2, discard: true }),

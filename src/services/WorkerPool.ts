@@ -128,7 +128,23 @@ export declare namespace WorkerPool {
     readonly chunkSize?: number | "auto" | undefined
     /** How many chunks may be in flight at once. Defaults to twice the pool's capacity. */
     readonly concurrency?: number | undefined
+    /**
+     * Called as results come back: how many items are done, and how many
+     * there are when the input is an array (see `Parallel.progressBar`).
+     */
+    readonly onProgress?: ((progress: Progress) => void) | undefined
   }
+}
+
+/**
+ * The progress of a `map` or `stream`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Progress {
+  readonly done: number
+  readonly total: number | undefined
 }
 
 /**
