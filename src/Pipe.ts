@@ -24,7 +24,7 @@
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Pipe, Task } from "effect-parallel"
+ * import { Parallel, Pipe, Task } from "effect-parallel"
  *
  * // the worker's end receives numbers and sends strings
  * export class Describe extends Task.Class<Describe>()("Describe", {

@@ -39,7 +39,7 @@
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { SharedQueue, Task } from "effect-parallel"
+ * import { Parallel, SharedQueue, Task } from "effect-parallel"
  *
  * export class Produce extends Task.Class<Produce>()("Produce", {
  *   payload: { queue: SharedQueue.schema(Schema.String), count: Schema.Number },
