@@ -8,7 +8,7 @@ import * as Stream from "effect/Stream"
 import { ChannelClosed, EncodeError, type WorkerPoolError } from "../Errors.js"
 import type * as Task from "../Task.js"
 import type { TaskChannel } from "../TaskChannel.js"
-import type { Core, CoreRequest, CoreResult } from "./pool.js"
+import type { Core, CoreRequest, CoreResult } from "./core.js"
 import * as Wire from "./wire.js"
 
 type Untyped = TaskChannel<unknown, unknown, unknown, unknown>

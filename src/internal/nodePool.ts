@@ -5,7 +5,8 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { InvalidOptions, type SpawnError } from "../Errors.js"
 import { cpuCount, type NodeWorkerPool } from "../layers/NodeWorkerPool.js"
-import { type Core, makeNodeCore } from "./pool.js"
+import type { Core } from "./core.js"
+import { makeNodeCore } from "./pool.js"
 import * as Spawn from "./spawn.js"
 
 const Positive = Schema.Number.pipe(Schema.int(), Schema.positive())

@@ -7,77 +7,20 @@ import * as FiberId from "effect/FiberId"
 import type * as Scope from "effect/Scope"
 import { EncodeError, PoolClosed, SpawnError, TaskTimeout, WorkerCrashed, type WorkerPoolError } from "../Errors.js"
 import { Deque } from "./deque.js"
+import { Admission } from "./admission.js"
 import * as Metrics from "./metrics.js"
 import * as Spawn from "./spawn.js"
+import {
+  type ChannelEvents,
+  type ChannelMessage,
+  type Core,
+  type CoreRequest,
+  type CoreResult,
+  requestKind,
+  toRequest,
+  type WorkerInfo
+} from "./core.js"
 import * as Wire from "./wire.js"
-
-/** The scheduler's view of a pool: plain callbacks, shared by every pool layer. */
-export interface Core {
-  readonly size: () => number
-  /** Queues a request; `resolve` is called exactly once unless the returned canceller runs first. */
-  readonly submit: (request: CoreRequest, resolve: (result: CoreResult) => void) => () => void
-  /** Queues a channel task: like `submit`, and messages flow both ways while it runs. */
-  readonly open: (request: CoreRequest, events: ChannelEvents, resolve: (result: CoreResult) => void) => ChannelHandle
-  /** Sends one request to every ready worker. */
-  readonly broadcast: (request: CoreRequest, resolve: (results: ReadonlyArray<CoreResult>) => void) => () => void
-  /** Grows or shrinks the pool: new workers start at once, extra ones finish their tasks and end; nothing queued is lost. */
-  readonly resize: (size: number) => void
-  /** The workers behind the pool now (threads or processes). */
-  readonly workers: () => ReadonlyArray<WorkerInfo>
-}
-
-/** A live view of one worker. */
-export interface WorkerInfo {
-  readonly id: number
-  readonly pid: number | undefined
-  readonly threadId: number | undefined
-  readonly alive: () => boolean
-  readonly exit: () => { readonly code: number | null; readonly signal: string | null } | undefined
-  /** Calls `f` once the worker has exited (at once if it has). */
-  readonly whenExited: (f: () => void) => void
-  /** Ends the worker at once (SIGKILL for a process, terminate for a thread). */
-  readonly kill: () => void
-  /** Asks the worker to end: SIGTERM for a process; for a thread, the same as kill. */
-  readonly terminate: () => void
-}
-
-export interface CoreRequest {
-  readonly chunk: boolean
-  /** Run in a fresh worker that is discarded after it. */
-  readonly isolate: boolean
-  readonly payload: unknown
-  readonly tag: string
-  readonly timeoutMs: number | undefined
-  readonly span: Wire.SpanContext | undefined
-  /** Buffers to move to the worker instead of copying them. */
-  readonly transfer?: ReadonlyArray<unknown> | undefined
-  /** Called when the request is sent to its worker. */
-  readonly onStart?: (() => void) | undefined
-}
-
-export type CoreResult = Wire.WireExit | Wire.ChunkExit | WorkerPoolError
-
-/** What a running channel task sends to the main side. */
-export interface ChannelEvents {
-  readonly output: (encoded: unknown) => void
-  readonly credit: (n: number) => void
-}
-
-/** A message from the main side to a channel task. */
-export type ChannelMessage =
-  | readonly [typeof Wire.REQ_INPUT | typeof Wire.REQ_CREDIT, unknown]
-  | readonly [typeof Wire.REQ_END_INPUT]
-
-export interface ChannelHandle {
-  readonly push: (message: ChannelMessage) => void
-  readonly cancel: () => void
-}
-
-export const requestKind = (request: CoreRequest, events: ChannelEvents | undefined) =>
-  events !== undefined ? Wire.REQ_CHANNEL : request.chunk ? Wire.REQ_CHUNK : Wire.REQ_RUN
-
-export const toRequest = (id: number, message: ChannelMessage): Wire.Request =>
-  message[0] === Wire.REQ_END_INPUT ? [message[0], id] : [message[0], id, message[1]]
 
 export interface NodeCoreOptions {
   readonly module: string
@@ -170,7 +113,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const isolatedQueue = new Deque<Job>()
     /** Every worker with a process or thread behind it: the pool's, isolated ones, retiring ones. */
     const live = new Set<Slot>()
-    const waiters = new Deque<{ active: boolean; admit: () => void }>()
+    const admission = new Admission(options.maxQueue)
     let nextJobId = 0
     let nextWorkerId = 0
     let closed = false
@@ -360,10 +303,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         job.resolve(typeof error === "function" ? error(job.request.tag) : error)
       }
       queued = 0
-      let waiter
-      while ((waiter = waiters.shift()) !== undefined) {
-        if (waiter.active) waiter.admit()
-      }
+      admission.releaseAll()
     }
 
     // A worker that leaves the pool (recycled, or isolated and done) takes no new work and ends
@@ -555,12 +495,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       return n
     }
 
-    const admit = () => {
-      let waiter
-      while (queued < options.maxQueue && (waiter = waiters.shift()) !== undefined) {
-        if (waiter.active) waiter.admit()
-      }
-    }
+    const admit = () => admission.admit(() => queued)
 
     const send = (slot: Slot) => {
       const requests = slot.outbox
@@ -669,23 +604,10 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         queued++
         schedule()
       }
-      if (queued < options.maxQueue && waiters.length === 0) {
-        admitJob()
-        return [job, () => cancel(job)]
-      }
-      // backpressure: wait for room in the queue, woken one at a time in arrival order
-      let admitted = false
-      const waiter = {
-        active: true,
-        admit: () => {
-          admitted = true
-          admitJob()
-        }
-      }
-      waiters.push(waiter)
+      // backpressure: a full queue makes callers wait for room, let in one at a time in arrival order
+      const withdraw = admission.request(queued, admitJob)
       return [job, () => {
-        if (admitted) return cancel(job)
-        waiter.active = false
+        if (!withdraw()) cancel(job)
       }]
     }
 

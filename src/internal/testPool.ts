@@ -8,9 +8,10 @@ import * as Scope from "effect/Scope"
 import type * as Context from "effect/Context"
 import { EncodeError, PoolClosed, SpawnError, TaskTimeout, WorkerCrashed, type WorkerPoolError } from "../Errors.js"
 import type { TaskRunner } from "../workers/TaskRunner.js"
+import { Admission } from "./admission.js"
 import { Deque } from "./deque.js"
 import { describeCause, makeExecutor } from "./executor.js"
-import type { ChannelEvents, ChannelMessage, Core, CoreRequest, CoreResult } from "./pool.js"
+import type { ChannelEvents, ChannelMessage, Core, CoreRequest, CoreResult } from "./core.js"
 import type { WorkerPort } from "./port.js"
 import * as Wire from "./wire.js"
 import * as Metrics from "./metrics.js"
@@ -88,7 +89,7 @@ export const makeTestCore = (
     const slots: Array<SimWorker | undefined> = new Array(options.size).fill(undefined)
     const queue = new Deque<SimJob>()
     let queued = 0
-    const waiters = new Deque<() => void>()
+    const admission = new Admission(options.maxQueue)
     const assignments: Array<Assignment> = []
     let nextWorkerId = 0
     let spawnCalls = 0
@@ -177,8 +178,7 @@ export const makeTestCore = (
         resolveJob(job, typeof error === "function" ? error(job.request.tag) : error)
       }
       queued = 0
-      let waiter
-      while ((waiter = waiters.shift()) !== undefined) waiter()
+      admission.releaseAll()
     }
 
     const start = (worker: SimWorker, job: SimJob) => {
@@ -256,7 +256,7 @@ export const makeTestCore = (
           else start(worker, job)
         }
       }
-      while (queued < options.maxQueue && waiters.length > 0) waiters.shift()!()
+      admission.admit(() => queued)
       let busy = 0
       for (const worker of slots) if (worker !== undefined && worker.jobs.size > 0) busy++
       metrics.state(queued, slots.filter((slot) => slot !== undefined).length, busy)
@@ -351,9 +351,11 @@ export const makeTestCore = (
         queued++
         dispatch()
       }
-      if (queued < options.maxQueue && waiters.length === 0) admitJob()
-      else waiters.push(admitJob)
-      return [job, () => cancel(job)]
+      const withdraw = admission.request(queued, admitJob)
+      return [job, () => {
+        if (!withdraw()) cancel(job)
+        else job.done = true
+      }]
     }
 
     const broadcast: Core["broadcast"] = (request, resolve) => {

@@ -14,7 +14,7 @@ import * as WorkerPool from "../services/WorkerPool.js"
 import type * as Task from "../Task.js"
 import * as Channel from "./channel.js"
 import * as Chunking from "./chunking.js"
-import type { Core, CoreRequest, CoreResult } from "./pool.js"
+import type { Core, CoreRequest, CoreResult } from "./core.js"
 import * as Wire from "./wire.js"
 
 const toMillis = (timeout: Duration.DurationInput | undefined): number | undefined =>

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { autoChunkSize, MAX_AUTO_CHUNK, nextChunkSize } from "../src/internal/chunking.js"
+import { Admission } from "../src/internal/admission.js"
 import { Deque } from "../src/internal/deque.js"
 
 describe("chunking policy", () => {
@@ -31,5 +32,33 @@ describe("Deque", () => {
     while ((x = deque.shift()) !== undefined) out.push(x)
     assert.deepStrictEqual(out, [-2, -1, ...Array.from({ length: 90 }, (_, i) => i + 50)])
     assert.strictEqual(deque.length, 0)
+  })
+})
+
+describe("Admission", () => {
+  it("lets callers in while there is room, then one at a time in arrival order; withdrawn callers never enter", () => {
+    const admission = new Admission(2)
+    let size = 0
+    const entered: Array<string> = []
+    const enter = (name: string) => () => {
+      entered.push(name)
+      size++
+    }
+    admission.request(size, enter("a"))
+    admission.request(size, enter("b"))
+    admission.request(size, enter("c"))
+    const withdrawD = admission.request(size, enter("d"))
+    admission.request(size, enter("e"))
+    assert.deepStrictEqual(entered, ["a", "b"])
+    assert.isTrue(withdrawD())
+    size = 1
+    admission.admit(() => size)
+    assert.deepStrictEqual(entered, ["a", "b", "c"])
+    size = 0
+    admission.admit(() => size)
+    assert.deepStrictEqual(entered, ["a", "b", "c", "e"])
+    admission.request(5, enter("f"))
+    admission.releaseAll()
+    assert.deepStrictEqual(entered, ["a", "b", "c", "e", "f"])
   })
 })
