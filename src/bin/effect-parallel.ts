@@ -97,7 +97,7 @@ const serve = Command.make("serve", {
     Effect.tapErrorTag("ClusterAuthError", (error) =>
       Effect.sync(() => {
         console.error(`effect-parallel: ${error.message}`)
-        process.exitCode = 3
+        process.exit(3)
       })),
     Effect.tapError((error) =>
       Effect.sync(() => {

@@ -129,6 +129,10 @@ const awaitShards = (shardsPerGroup: number, settle: Duration.DurationInput) =>
  */
 export const make = (options: RunnerOptions) =>
   Effect.gen(function*() {
+    // A wrong secret is refused before anything starts (workers, port, registration).
+    yield* auth.checkSecret(options.secret, { create: true, prefix: TABLE_PREFIX }).pipe(
+      Effect.provide(layerSql(options.storage))
+    )
     const runner = yield* loadTaskRunner(options.tasks)
     const address = RunnerAddress.make(options.host, options.port)
     const config = layerConfig({

@@ -1,0 +1,178 @@
+/**
+ * Cluster mode end to end: real `effect-parallel serve` runner processes on 127.0.0.1 sharing a SQLite file,
+ * and a ClusterJobServer client in this process.
+ */
+import { Cause, Effect, Exit, Option, Redacted } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ClusterJobServer, JobServer } from "../src/index.js"
+import { awaitReady, killAll, type RunnerProcess, startRunner } from "./fixtures/cluster-runners.js"
+import { Work } from "./fixtures/cluster-tasks.js"
+import { tempDir } from "./helpers.js"
+
+const secret = "correct horse battery staple"
+const dir = tempDir()
+const storage = `sqlite:${path.join(dir, "cluster.db")}`
+
+const client = (clientId: string, options: { readonly secret?: string; readonly minRunners?: number } = {}) =>
+  ClusterJobServer.layer({
+    storage,
+    secret: Redacted.make(options.secret ?? secret),
+    clientId,
+    minRunners: options.minRunners ?? 2
+  })
+
+/** Submits `n` jobs and collects their results, calling `onResult` after each. */
+const runJobs = (n: number, millis: number, onResult: (done: number) => void = () => {}) =>
+  Effect.gen(function*() {
+    const server = yield* JobServer.JobServer
+    let done = 0
+    const jobs = yield* Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) =>
+      server.submit(new Work({ i, millis }), {
+        onDone: () => Effect.sync(() => onResult(++done))
+      }))
+    const results = yield* Effect.forEach(jobs, (job) => job)
+    return { results, stats: yield* server.stats }
+  })
+
+const expectCorrect = (results: ReadonlyArray<{ readonly i: number; readonly square: bigint }>, n: number) => {
+  expect(results.length).toBe(n)
+  results.forEach((result, i) => {
+    expect(result.i).toBe(i)
+    expect(result.square).toBe(BigInt(i) * BigInt(i))
+  })
+}
+
+const ofClient = (runner: RunnerProcess, clientId: string) => runner.jobs.filter((id) => id.startsWith(`${clientId}-`))
+
+let a: RunnerProcess
+let b: RunnerProcess
+
+beforeAll(async () => {
+  a = await startRunner({ storage, secret })
+  await awaitReady(a)
+  b = await startRunner({ storage, secret })
+  await awaitReady(b)
+}, 180_000)
+
+afterAll(async () => {
+  await killAll()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe.sequential("Cluster", () => {
+  it("2 runners + a client run 200 jobs spread over both, with per-node stats", async () => {
+    const { results, stats } = await runJobs(200, 20).pipe(Effect.provide(client("spread")), Effect.runPromise)
+    expectCorrect(results, 200)
+    const byNode = new Map(stats.nodes.map((node) => [node.node, node]))
+    expect(stats.jobs).toBe(200)
+    expect(byNode.get(a.node)!.jobs).toBeGreaterThan(0)
+    expect(byNode.get(b.node)!.jobs).toBeGreaterThan(0)
+    expect(byNode.get(a.node)!.jobs + byNode.get(b.node)!.jobs).toBe(200)
+    expect(byNode.get(a.node)!.cores).toBe(2)
+    // each job ran exactly once, on the runner the stats name
+    expect(ofClient(a, "spread").length).toBe(byNode.get(a.node)!.jobs)
+    expect(ofClient(b, "spread").length).toBe(byNode.get(b.node)!.jobs)
+  }, 120_000)
+
+  it("keeps the JobServer API: typed failures, groups, activeNodes, ncpus, the stats table", async () => {
+    const program = Effect.gen(function*() {
+      const server = yield* JobServer.JobServer
+      const failing = yield* server.submit(new Work({ i: -1, millis: 0 }), { group: "g" })
+      const ok = yield* server.submit(new Work({ i: 7, millis: 10 }), { group: "g" })
+      yield* server.wait("g")
+      const failed = yield* Effect.exit(failing)
+      const nodes = yield* server.activeNodes
+      return {
+        failed,
+        ok: yield* ok,
+        nodes,
+        ncpus: yield* server.ncpus,
+        table: yield* server.statsTable,
+        resize: yield* Effect.flip(server.setNcpus(8))
+      }
+    })
+    const out = await program.pipe(Effect.provide(client("api")), Effect.runPromise)
+    expect(Exit.isFailure(out.failed)).toBe(true)
+    if (Exit.isFailure(out.failed)) {
+      const error = Cause.failureOption(out.failed.cause)
+      expect(Option.getOrThrow(error)).toMatchObject({ _tag: "Negative", i: -1 })
+    }
+    expect(out.ok).toEqual({ i: 7, square: 49n })
+    expect(out.nodes.map((n) => n.node).sort()).toEqual([a.node, b.node].sort())
+    expect(out.ncpus).toBe(4)
+    expect(out.table).toContain("job count | % of all jobs | job time sum | time per job | job server")
+    expect(out.resize._tag).toBe("InvalidOptions")
+  }, 120_000)
+
+  it("refuses a wrong secret typed: the client, a raw request, and a runner; no job runs", async () => {
+    const before = a.jobs.length + b.jobs.length
+    const exit = await runJobs(5, 0).pipe(Effect.provide(client("intruder", { secret: "guess" })), Effect.runPromiseExit)
+    expect(Exit.isFailure(exit)).toBe(true)
+    if (Exit.isFailure(exit)) {
+      expect(Option.getOrThrow(Cause.failureOption(exit.cause))).toMatchObject({ _tag: "ClusterAuthError" })
+    }
+    // a request without a valid signature never reaches the runner
+    const response = await fetch(`http://${a.node}/`, { method: "POST", body: "{}", headers: { "content-type": "application/ndjson" } })
+    expect(response.status).toBe(401)
+    expect(await response.json()).toMatchObject({ _tag: "ClusterAuthError" })
+    const forged = await fetch(`http://${a.node}/`, {
+      method: "POST",
+      body: "{}",
+      headers: { "x-effect-parallel-auth": `${Date.now()}.nonce.bm90LXRoZS1tYWM` }
+    })
+    expect(forged.status).toBe(401)
+    // a runner with a wrong secret does not join
+    const rogue = await startRunner({ storage, secret: "guess" })
+    const exited = await rogue.exited
+    expect(exited.code).toBe(3)
+    expect(rogue.lines.join("\n")).toContain("cluster authentication failed")
+    expect(a.jobs.length + b.jobs.length).toBe(before)
+  }, 120_000)
+
+  it("SIGKILL of a runner mid-run: all 200 results still arrive, correct", async () => {
+    const victim = b
+    const started = Date.now()
+    let killedAt = 0
+    const { results, stats } = await runJobs(200, 100, (done) => {
+      if (done === 30) {
+        killedAt = Date.now()
+        victim.kill("SIGKILL")
+      }
+    }).pipe(Effect.provide(client("sigkill")), Effect.runPromise)
+    expectCorrect(results, 200)
+    expect(killedAt).toBeGreaterThan(0)
+    expect(stats.jobs).toBe(200)
+    // every job ran on the survivor or had finished on the victim; the victim's in-flight ones ran again
+    const ranOn = new Set([...ofClient(a, "sigkill"), ...ofClient(victim, "sigkill")])
+    expect(ranOn.size).toBe(200)
+    console.log(
+      `SIGKILL: 200 jobs in ${Date.now() - started} ms; the last result ${Date.now() - killedAt} ms after the kill; ` +
+        `victim ran ${ofClient(victim, "sigkill").length}, survivor ${ofClient(a, "sigkill").length}`
+    )
+  }, 120_000)
+
+  it("SIGTERM of a runner mid-run: it finishes or hands over its jobs; nothing lost, nothing duplicated", async () => {
+    const c = await startRunner({ storage, secret })
+    await awaitReady(c)
+    let stoppedAt = 0
+    const { results } = await runJobs(200, 50, (done) => {
+      if (done === 40) {
+        stoppedAt = Date.now()
+        c.kill("SIGTERM")
+      }
+    }).pipe(Effect.provide(client("sigterm")), Effect.runPromise)
+    expectCorrect(results, 200)
+    const exited = await c.exited
+    const ran = [...ofClient(a, "sigterm"), ...ofClient(c, "sigterm")]
+    expect(ran.length).toBe(200)
+    expect(new Set(ran).size).toBe(200)
+    expect(ofClient(c, "sigterm").length).toBeGreaterThan(0)
+    console.log(
+      `SIGTERM: stopped runner exited (${exited.code ?? exited.signal}) ${Date.now() - stoppedAt} ms after the signal; ` +
+        `it ran ${ofClient(c, "sigterm").length} jobs, the other ${ofClient(a, "sigterm").length}`
+    )
+  }, 180_000)
+})
+
