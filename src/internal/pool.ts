@@ -262,7 +262,15 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       }
       slot.onExit?.()
       for (const f of slot.exitWaiters.splice(0)) f()
-      if (closed) return
+      if (closed) {
+        // an isolated task whose worker was still starting
+        const job = slot.isolated
+        if (job !== undefined && job.state === QUEUED) {
+          job.state = DONE
+          job.resolve(new PoolClosed({ task: job.request.tag }))
+        }
+        return
+      }
       if (slot.isolated !== undefined) {
         if (previous === STARTING && slot.isolated.state === QUEUED) spawnIsolatedAgain(slot, code, signal)
         schedule()
@@ -297,7 +305,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
 
     const failQueued = (error: WorkerPoolError | ((tag: string) => WorkerPoolError)) => {
       let job: Job | undefined
-      while ((job = queue.shift()) !== undefined) {
+      while ((job = queue.shift() ?? isolatedQueue.shift()) !== undefined) {
         if (job.state !== QUEUED) continue
         job.state = DONE
         job.resolve(typeof error === "function" ? error(job.request.tag) : error)
