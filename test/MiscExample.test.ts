@@ -1,7 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
 import { execFile } from "node:child_process"
 import { availableParallelism } from "node:os"
 import { promisify } from "node:util"
+import { PipeFunc, QueueFunc } from "../examples/mp-misc-tasks.js"
+import { Errors, Pipe, Process, SharedQueue } from "../src/index.js"
+
+const module = new URL("../examples/mp-misc-worker.ts", import.meta.url)
 
 describe("examples (queue and pipe)", () => {
   it("mp-misc.ts: each lock holder's lines come out together; the queue and pipe messages are printed", async () => {
@@ -28,4 +33,18 @@ describe("examples (queue and pipe)", () => {
     for (const { steps } of runs) assert.deepStrictEqual(steps, steps.map((_, i) => i))
     assert.sameMembers(runs.map((run) => run.steps.length), Array.from({ length: holders }, (_, i) => 4 * (i + 1)))
   })
+
+  it.live("the same tasks in a child process: the caller gets an EncodeError, nothing is sent", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const queue = yield* SharedQueue.make(Schema.String, { capacity: 1 })
+      const p = yield* Process.spawn(new QueueFunc({ queue }), { module, kind: "process", spawnTimeout: "2 minutes" })
+      const error = yield* Effect.flip(p.join)
+      assert.instanceOf(error, Errors.EncodeError)
+      assert.include(error.reason, "child processes cannot share memory")
+      assert.strictEqual(yield* SharedQueue.size(queue), 0)
+      const [, oc] = yield* Pipe.make(Schema.String)
+      const q = yield* Process.spawn(new PipeFunc({ connection: oc }), { module, kind: "process", spawnTimeout: "2 minutes" })
+      assert.instanceOf(yield* Effect.flip(q.join), Errors.EncodeError)
+      assert.isFalse(yield* Pipe.isClosed(oc))
+    })))
 })

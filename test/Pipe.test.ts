@@ -103,9 +103,9 @@ describe("Pipe", () => {
       }))
   })
 
-  layer(NodeWorkerPool.layerThreads({ module: fixture("queue-worker.ts"), size: 2 }), {
+  layer(NodeWorkerPool.layerThreads({ module: fixture("queue-worker.ts"), size: 2, spawnTimeout: "2 minutes" }), {
     excludeTestServices: true,
-    timeout: "60 seconds"
+    timeout: "3 minutes"
   })("with a worker thread", (it) => {
     it.effect("a round trip: the main program sends numbers, the worker answers each, both directions typed", () =>
       Effect.gen(function*() {
@@ -161,7 +161,7 @@ describe("Pipe", () => {
         assert.strictEqual(yield* Pipe.receive(mine), "still open")
         assert.strictEqual(yield* Parallel.run(new QueuePing()), "pong")
       }).pipe(
-        Effect.provide(NodeWorkerPool.layerProcesses({ module: fixture("queue-worker.ts"), size: 1 }))
+        Effect.provide(NodeWorkerPool.layerProcesses({ module: fixture("queue-worker.ts"), size: 1, spawnTimeout: "2 minutes" }))
       ))
   })
 })

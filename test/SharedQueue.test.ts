@@ -12,7 +12,9 @@ import {
   TakeOne
 } from "./fixtures/queue-tasks.js"
 
-const threads = (size: number) => NodeWorkerPool.layerThreads({ module: fixture("queue-worker.ts"), size })
+// Eight threads booting at once on a busy two-core machine can take a while: a generous spawn timeout.
+const threads = (size: number) =>
+  NodeWorkerPool.layerThreads({ module: fixture("queue-worker.ts"), size, spawnTimeout: "2 minutes" })
 
 /** Waits until a fiber is suspended (parked on the queue), yielding to the scheduler in between. */
 const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
@@ -256,7 +258,7 @@ describe("SharedQueue", () => {
       }))
   })
 
-  layer(threads(8), { excludeTestServices: true, timeout: "60 seconds" })("across worker threads", (it) => {
+  layer(threads(8), { excludeTestServices: true, timeout: "3 minutes" })("across worker threads", (it) => {
     it.effect("4 producers and 4 consumers move 100,000 items: none lost, none duplicated", () =>
       Effect.gen(function*() {
         const total = 100_000
@@ -373,7 +375,7 @@ describe("SharedQueue", () => {
         assert.include(error.reason, "SharedArrayBuffer")
         assert.strictEqual(yield* Parallel.run(new QueuePing()), "pong")
       }).pipe(
-        Effect.provide(NodeWorkerPool.layerProcesses({ module: fixture("queue-worker.ts"), size: 1 }))
+        Effect.provide(NodeWorkerPool.layerProcesses({ module: fixture("queue-worker.ts"), size: 1, spawnTimeout: "2 minutes" }))
       ))
   })
 })
