@@ -568,6 +568,18 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           }
           const closed = yield* Effect.flip(p.run(new Square({ x: 1 })))
           assert.instanceOf(closed, Errors.PoolClosed)
+
+          // a task waiting for its isolated worker to start, when the pool closes
+          const scope2 = yield* Scope.make()
+          const p2 = Effect.runSync(Effect.provide(Pool, yield* Layer.buildWithScope(pool(), scope2)))
+          const isolated = yield* Effect.fork(p2.run(new Square({ x: 2 }), { isolate: true }))
+          yield* Effect.yieldNow()
+          yield* Scope.close(scope2, Exit.void)
+          const result = yield* Fiber.await(isolated)
+          assert.isTrue(
+            Exit.isSuccess(result) ||
+              Exit.isFailure(result) && Cause.squash(result.cause) instanceof Errors.PoolClosed
+          )
         }))
     })
   })
