@@ -20,6 +20,10 @@
  *   stuck past its interrupt grace) stays locked. Interrupting a task releases
  *   the locks it took with `withLock` or `acquireScoped`.
  * - Waiters are woken in no particular order (not FIFO).
+ * - A bare `acquire` (or `tryAcquire`) whose fiber is interrupted just as it
+ *   gets the lock can leave the lock held with no owner to release it, as with
+ *   any acquire outside a scope: where interruption is possible, use `withLock`
+ *   or `acquireScoped`, which release it in every case.
  *
  * @example
  * ```ts
