@@ -32,6 +32,22 @@ const checkArray = (array: F64, bytes: number) => {
   if (array.byteLength !== bytes) throw new Error(`expected ${bytes} bytes back, got ${array.byteLength}`)
 }
 
+/** The CPU tasks run serially in this process: the reference of the speedup. */
+const serialSpinMs = (params: Params): number => {
+  const t = now()
+  for (let i = 0; i < params.cpuTasks; i++) spin(params.spinIterations)
+  return now() - t
+}
+
+/**
+ * Speedup against serial runs in the same process just before and after the
+ * pool's run (their mean), so that both see the same machine load.
+ */
+const cpuMetrics = (before: number, ms: number, after: number) => {
+  const serialMs = (before + after) / 2
+  return { ms, serialMs, speedup: serialMs / ms }
+}
+
 const latencyMetrics = (samples: ReadonlyArray<number>) => ({
   medianUs: median(samples) * 1000,
   p99Us: quantile(samples, 0.99) * 1000
@@ -131,9 +147,12 @@ export const runPromise = (lib: PromiseLib, scenario: ScenarioId, params: Params
     case "cpu":
       return withPool(lib, params, async (pool) => {
         await Promise.all(iota(params.size * 2).map(() => pool.spin(Math.ceil(params.spinIterations / 10))))
+        spin(Math.ceil(params.spinIterations / 10))
+        const before = serialSpinMs(params)
         const t = now()
         await Promise.all(iota(params.cpuTasks).map(() => pool.spin(params.spinIterations)))
-        return ok({ ms: now() - t })
+        const ms = now() - t
+        return ok(cpuMetrics(before, ms, serialSpinMs(params)))
       })
     case "latency":
       return withPool(lib, params, async (pool) => {
@@ -244,10 +263,12 @@ const scenarioEffect = (
         yield* Effect.forEach(iota(params.size * 2), () => pool.spin(Math.ceil(params.spinIterations / 10)), {
           concurrency: "unbounded"
         })
+        spin(Math.ceil(params.spinIterations / 10))
+        const before = serialSpinMs(params)
         const [, ms] = yield* timed(
           Effect.forEach(iota(params.cpuTasks), () => pool.spin(params.spinIterations), { concurrency: "unbounded" })
         )
-        return ok({ ms })
+        return ok(cpuMetrics(before, ms, serialSpinMs(params)))
       }
       case "latency": {
         for (let i = 0; i < params.latencyWarmup; i++) yield* pool.inc(i)
@@ -343,9 +364,8 @@ export const runSerial = (scenario: ScenarioId, params: Params): CaseResult => {
     }
     case "cpu": {
       spin(Math.ceil(params.spinIterations / 10))
-      const t = now()
-      for (let i = 0; i < params.cpuTasks; i++) spin(params.spinIterations)
-      return ok({ ms: now() - t })
+      const ms = serialSpinMs(params)
+      return ok({ ms, serialMs: ms, speedup: 1 })
     }
     case "latency":
       return na("no worker: nothing to wait for")
