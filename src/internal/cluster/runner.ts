@@ -1,4 +1,3 @@
-import * as Entity from "@effect/cluster/Entity"
 import * as HttpRunner from "@effect/cluster/HttpRunner"
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
 import * as RunnerHealth from "@effect/cluster/RunnerHealth"
@@ -19,7 +18,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
 import { DecodeError } from "../../Errors.js"
 import * as NodeWorkerPool from "../../layers/NodeWorkerPool.js"
@@ -69,6 +68,9 @@ export const layerTransportClient = (secret: Redacted.Redacted<string>) =>
 
 const nodeName = (options: RunnerOptions) => `${options.host}:${options.port}`
 
+/** Stands in for a task class this node does not serve, to encode the DecodeError it answers with. */
+const unknownTask = (tag: string): Task.AnyClass => ({ _tag: tag, success: Schema.Never, failure: Schema.Never }) as any
+
 const layerHandlers = (options: RunnerOptions, runner: TaskRunner<unknown>) => {
   const registry = new Map<string, Task.AnyClass>(runner.tasks.map((taskClass) => [taskClass._tag, taskClass]))
   const node = nodeName(options)
@@ -89,10 +91,7 @@ const layerHandlers = (options: RunnerOptions, runner: TaskRunner<unknown>) => {
               : yield* Effect.exit(Effect.flatMap(decodeTask(taskClass, task), (value) => pool.run(value)))
             const millis = performance.now() - started
             options.onJob?.({ id, tag, millis, success: Exit.isSuccess(exit) })
-            const encoded = taskClass === undefined
-              ? yield* encodeExit({ _tag: tag, success: JobEntity.protocol.requests.get("Run")!.successSchema, failure: DecodeError } as any, exit)
-              : yield* encodeExit(taskClass, exit)
-            return { node, millis, exit: encoded }
+            return { node, millis, exit: yield* encodeExit(taskClass ?? unknownTask(tag), exit) }
           })
       })
     }),
@@ -175,6 +174,3 @@ export const make = (options: RunnerOptions) =>
   }).pipe(
     Effect.catchTag("ServeError", (error) => Effect.fail(new ClusterError({ reason: `cannot listen: ${String(error.cause)}` })))
   )
-
-export const retryStartup = Schedule.spaced(Duration.millis(500))
-export { Entity }
