@@ -58,10 +58,12 @@ describe.skipIf(!reachable)("Cluster on Postgres", () => {
     scoped.pathname = `/${database}`
     const storage = scoped.toString()
     const secret = "pg secret"
+    const started = Date.now()
     const a = await startRunner({ storage, secret })
     await awaitReady(a)
     const b = await startRunner({ storage, secret })
     await awaitReady(b)
+    const ready = Date.now()
     const program = Effect.gen(function*() {
       const server = yield* JobServer.JobServer
       const jobs = yield* Effect.forEach(Array.from({ length: 100 }, (_, i) => i), (i) =>
@@ -77,6 +79,7 @@ describe.skipIf(!reachable)("Cluster on Postgres", () => {
     const byNode = new Map(stats.nodes.map((node) => [node.node, node.jobs]))
     expect(byNode.get(a.node)).toBeGreaterThan(0)
     expect(byNode.get(b.node)).toBeGreaterThan(0)
+    console.log(`Postgres: runners ready in ${ready - started} ms, 100 jobs in ${Date.now() - ready} ms`)
     await killAll()
   }, 240_000)
 })
