@@ -76,6 +76,16 @@ describe.sequential("Cluster", () => {
     expect(ofClient(b, "spread").length).toBe(byNode.get(b.node)!.jobs)
   }, 120_000)
 
+  it("a resubmit with the same job ids is answered from storage, not run again", async () => {
+    const first = await runJobs(20, 10).pipe(Effect.provide(client("idem")), Effect.runPromise)
+    const ran = ofClient(a, "idem").length + ofClient(b, "idem").length
+    const again = await runJobs(20, 10).pipe(Effect.provide(client("idem")), Effect.runPromise)
+    expectCorrect(again.results, 20)
+    expect(again.results).toEqual(first.results)
+    expect(ran).toBe(20)
+    expect(ofClient(a, "idem").length + ofClient(b, "idem").length).toBe(20)
+  }, 120_000)
+
   it("keeps the JobServer API: typed failures, groups, activeNodes, ncpus, the stats table", async () => {
     const program = Effect.gen(function*() {
       const server = yield* JobServer.JobServer
