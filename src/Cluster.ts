@@ -17,7 +17,9 @@
  * a runner answers anything else with 401 and a `ClusterAuthError`, and
  * remembers nonces so a captured request cannot be replayed. Every job also
  * carries an HMAC checked by the runner that runs it, so a job written to
- * storage by anyone without the secret never runs. Nodes check their secret
+ * storage by anyone without the secret never runs, and every reply carries
+ * the runner's HMAC checked by the client, so a result cannot be forged on
+ * the wire or in storage. Nodes check their secret
  * against a salted scrypt verifier kept in storage before they join; a wrong
  * secret ends the start with a `ClusterAuthError`. The secret never travels.
  * (Whoever can write the storage directly can still disturb the cluster:

@@ -121,6 +121,18 @@ export const verifyJobMac = (
   mac: string
 ): boolean => safeEqual(mac, jobMac(secret, id, tag, task))
 
+/** The MAC of a job's reply, checked by the client: results cannot be forged on the wire or in storage. */
+export const replyMac = (secret: Redacted.Redacted<string>, id: string, node: string, exit: string): string =>
+  hmac(secret, ["reply", id, node, sha256(exit)].join("\n"))
+
+export const verifyReplyMac = (
+  secret: Redacted.Redacted<string>,
+  id: string,
+  node: string,
+  exit: string,
+  mac: string
+): boolean => safeEqual(mac, replyMac(secret, id, node, exit))
+
 const scrypt = (secret: Redacted.Redacted<string>, salt: string) =>
   Effect.async<string>((resume) => {
     crypto.scrypt(Redacted.value(secret), salt, 32, (error, key) =>

@@ -15,8 +15,7 @@ import * as SqlMessageStorage from "@effect/cluster/SqlMessageStorage"
 import * as SqlRunnerStorage from "@effect/cluster/SqlRunnerStorage"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as crypto from "node:crypto"
-import { ClusterError } from "../../ClusterError.js"
-import type { ClusterAuthError } from "../../ClusterError.js"
+import { ClusterAuthError, ClusterError } from "../../ClusterError.js"
 import { InvalidOptions } from "../../Errors.js"
 import * as Job from "../../Job.js"
 import type { JobServerService, NodeStats, Stats } from "../../services/JobServer.js"
@@ -71,6 +70,11 @@ const makeClient = (options: ClientOptions) =>
           const data = yield* encodeTask(task)
           const reply = yield* makeJob(id).Run({ id, tag: task._tag, task: data, mac: auth.jobMac(options.secret, id, task._tag, data) })
             .pipe(Effect.orDie)
+          if (!auth.verifyReplyMac(options.secret, id, reply.node, reply.exit, reply.mac)) {
+            return yield* Effect.die(
+              new ClusterAuthError({ reason: `the reply to job ${id} is not signed with this cluster's secret` })
+            )
+          }
           jobs++
           const entry = perNode.get(reply.node) ?? { jobs: 0, totalMillis: 0 }
           entry.jobs++

@@ -9,11 +9,12 @@ import { DecodeError, EncodeError, PoolClosed, SpawnError, TaskTimeout, WorkerCr
 import type * as Task from "../../Task.js"
 import { ClusterAuthError } from "../../ClusterError.js"
 
-/** The reply of a job: which node ran it, for how long, and its exit (v8-serialized, base64). */
+/** The reply of a job: which node ran it, for how long, its exit (v8-serialized, base64), and the node's MAC. */
 export const JobReply = Schema.Struct({
   node: Schema.String,
   millis: Schema.Number,
-  exit: Schema.String
+  exit: Schema.String,
+  mac: Schema.String
 })
 export type JobReply = typeof JobReply.Type
 

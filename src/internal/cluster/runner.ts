@@ -91,7 +91,8 @@ const layerHandlers = (options: RunnerOptions, runner: TaskRunner<unknown>) => {
               : yield* Effect.exit(Effect.flatMap(decodeTask(taskClass, task), (value) => pool.run(value)))
             const millis = performance.now() - started
             options.onJob?.({ id, tag, millis, success: Exit.isSuccess(exit) })
-            return { node, millis, exit: yield* encodeExit(taskClass ?? unknownTask(tag), exit) }
+            const encoded = yield* encodeExit(taskClass ?? unknownTask(tag), exit)
+            return { node, millis, exit: encoded, mac: auth.replyMac(options.secret, id, node, encoded) }
           })
       })
     }),
