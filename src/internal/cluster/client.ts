@@ -9,6 +9,7 @@ import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import type * as Redacted from "effect/Redacted"
 import * as Context from "effect/Context"
 import * as SqlMessageStorage from "@effect/cluster/SqlMessageStorage"
@@ -68,8 +69,18 @@ const makeClient = (options: ClientOptions) =>
         const taskClass = task.constructor as unknown as Task.AnyClass
         const run = Effect.gen(function*() {
           const data = yield* encodeTask(task)
+          // The job's id is its primary key, so sending it again after a storage hiccup cannot run it twice.
           const reply = yield* makeJob(id).Run({ id, tag: task._tag, task: data, mac: auth.jobMac(options.secret, id, task._tag, data) })
-            .pipe(Effect.orDie)
+            .pipe(
+              Effect.retry({
+                while: (error) => error._tag === "PersistenceError" || error._tag === "MailboxFull",
+                schedule: Schedule.exponential(Duration.millis(100)).pipe(
+                  Schedule.union(Schedule.spaced(Duration.seconds(2))),
+                  Schedule.upTo(Duration.minutes(1))
+                )
+              }),
+              Effect.orDie
+            )
           if (!auth.verifyReplyMac(options.secret, id, reply.node, reply.exit, reply.mac)) {
             return yield* Effect.die(
               new ClusterAuthError({ reason: `the reply to job ${id} is not signed with this cluster's secret` })
