@@ -135,6 +135,12 @@ export interface RunnerOptions {
   readonly shardsPerGroup?: number | undefined
   /** Failover timings; must match every other node. */
   readonly timings?: Timings | undefined
+  /**
+   * How long finished jobs stay in storage (the engine never deletes them): a
+   * job resubmitted within this time is answered from storage, later it runs
+   * again. Runners delete older ones now and then. Defaults to 24 hours.
+   */
+  readonly retention?: Duration.DurationInput | "forever" | undefined
   /** Called after each job this runner finished. */
   readonly onJob?: ((job: JobEvent) => void) | undefined
 }

@@ -2,11 +2,14 @@
  * Cluster mode end to end: real `effect-parallel serve` runner processes on 127.0.0.1 sharing a SQLite file,
  * and a ClusterJobServer client in this process.
  */
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Cause, Effect, Exit, Option, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ClusterJobServer, JobServer } from "../src/index.js"
+import { prune } from "../src/internal/cluster/prune.js"
 import { awaitReady, killAll, type RunnerProcess, startRunner } from "./fixtures/cluster-runners.js"
 import { Work } from "./fixtures/cluster-tasks.js"
 import { tempDir } from "./helpers.js"
@@ -84,6 +87,24 @@ describe.sequential("Cluster", () => {
     expect(again.results).toEqual(first.results)
     expect(ran).toBe(20)
     expect(ofClient(a, "idem").length + ofClient(b, "idem").length).toBe(20)
+  }, 120_000)
+
+  it("pruning deletes finished jobs past the retention; a resubmit then runs again", async () => {
+    const count = Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const rows = yield* sql<{ n: number }>`SELECT COUNT(*) AS n FROM effect_parallel_messages WHERE entity_id LIKE 'idem-%'`
+      return Number(rows[0]!.n)
+    })
+    const sqlite = SqliteClient.layer({ filename: storage.slice("sqlite:".length) })
+    const before = await count.pipe(Effect.provide(sqlite), Effect.runPromise)
+    await prune("1 hour").pipe(Effect.provide(sqlite), Effect.runPromise)
+    expect(await count.pipe(Effect.provide(sqlite), Effect.runPromise)).toBe(before)
+    await prune("0 millis").pipe(Effect.provide(sqlite), Effect.runPromise)
+    expect(before).toBeGreaterThanOrEqual(20)
+    expect(await count.pipe(Effect.provide(sqlite), Effect.runPromise)).toBe(0)
+    const again = await runJobs(20, 10).pipe(Effect.provide(client("idem")), Effect.runPromise)
+    expectCorrect(again.results, 20)
+    expect(ofClient(a, "idem").length + ofClient(b, "idem").length).toBe(40)
   }, 120_000)
 
   it("keeps the JobServer API: typed failures, groups, activeNodes, ncpus, the stats table", async () => {

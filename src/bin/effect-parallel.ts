@@ -60,6 +60,10 @@ const serve = Command.make("serve", {
   lockRefresh: seconds("lock-refresh", "seconds between shard lock refreshes (default 2)"),
   lockExpiration: seconds("lock-expiration", "seconds a dead runner's shard locks live (default 6)"),
   healthCheck: seconds("health-check", "seconds between runner health checks (default 2)"),
+  retainHours: Options.float("retain-hours").pipe(
+    Options.withDefault(24),
+    Options.withDescription("hours finished jobs stay in storage (resubmits are answered from it); 0 keeps them forever")
+  ),
   logJobs: Options.boolean("log-jobs").pipe(Options.withDescription("print a line for every finished job")),
   verbose: Options.boolean("verbose").pipe(Options.withAlias("v"))
 }, (options) =>
@@ -81,6 +85,7 @@ const serve = Command.make("serve", {
         shardLockExpiration: timing(options.lockExpiration),
         runnerHealthCheckInterval: timing(options.healthCheck)
       },
+      retention: options.retainHours <= 0 ? "forever" : Duration.millis(Math.round(options.retainHours * 3_600_000)),
       onJob: options.logJobs
         ? (job) => console.log(`job ${job.id} ${job.tag} ${job.success ? "ok" : "failed"} ${job.millis.toFixed(1)} ms`)
         : undefined

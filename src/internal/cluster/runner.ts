@@ -29,6 +29,7 @@ import * as auth from "./auth.js"
 import { layerConfig, TABLE_PREFIX, type Timings } from "./config.js"
 import { ClusterAuthError, ClusterError } from "../../ClusterError.js"
 import { decodeTask, encodeExit, JobEntity } from "./protocol.js"
+import { pruneForever } from "./prune.js"
 import { layerSql } from "./storage.js"
 import { loadTaskRunner } from "./tasks.js"
 
@@ -43,6 +44,7 @@ export interface RunnerOptions {
   readonly kind?: "thread" | "process" | undefined
   readonly shardsPerGroup?: number | undefined
   readonly timings?: Timings | undefined
+  readonly retention?: Duration.DurationInput | "forever" | undefined
   readonly onJob?: ((job: { readonly id: string; readonly tag: string; readonly millis: number; readonly success: boolean }) => void) | undefined
 }
 
@@ -162,7 +164,7 @@ export const make = (options: RunnerOptions) =>
     const cluster = layerHandlers(options, runner).pipe(
       Layer.provideMerge(transport),
       Layer.provide(health),
-      Layer.provide(layerStorage(options.storage, options.secret, true)),
+      Layer.provideMerge(layerStorage(options.storage, options.secret, true)),
       Layer.provide(RpcSerialization.layerNdjson),
       Layer.provideMerge(config),
       Layer.provide(Layer.scoped(WorkerPool, pool))
@@ -171,6 +173,9 @@ export const make = (options: RunnerOptions) =>
     const shardingConfig = yield* Effect.provide(ShardingConfig.ShardingConfig, context)
     const settle = Duration.sum(Duration.decode(shardingConfig.refreshAssignmentsInterval), Duration.seconds(2))
     const shards = yield* awaitShards(shardingConfig.shardsPerGroup, settle).pipe(Effect.provide(context))
+    if (options.retention !== "forever") {
+      yield* Effect.forkScoped(pruneForever(options.retention ?? Duration.hours(24)).pipe(Effect.provide(context)))
+    }
     return { node: nodeName(options), shards, tasks: runner.tasks.map((taskClass) => taskClass._tag) }
   }).pipe(
     Effect.catchTag("ServeError", (error) => Effect.fail(new ClusterError({ reason: `cannot listen: ${String(error.cause)}` })))
