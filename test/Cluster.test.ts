@@ -18,12 +18,16 @@ const secret = "correct horse battery staple"
 const dir = tempDir()
 const storage = `sqlite:${path.join(dir, "cluster.db")}`
 
-const client = (clientId: string, options: { readonly secret?: string; readonly minRunners?: number } = {}) =>
+const client = (
+  clientId: string,
+  options: { readonly secret?: string; readonly minRunners?: number; readonly shardsPerGroup?: number } = {}
+) =>
   ClusterJobServer.layer({
     storage,
     secret: Redacted.make(options.secret ?? secret),
     clientId,
-    minRunners: options.minRunners ?? 2
+    minRunners: options.minRunners ?? 2,
+    shardsPerGroup: options.shardsPerGroup
   })
 
 /** Submits `n` jobs and collects their results, calling `onResult` after each. */
@@ -161,6 +165,20 @@ describe.sequential("Cluster", () => {
     expect(rogue.lines.join("\n")).toContain("cluster authentication failed")
     expect(a.jobs.length + b.jobs.length).toBe(before)
   }, 120_000)
+
+  it("refuses a node whose shard count differs from the cluster's", async () => {
+    const exit = await runJobs(1, 0).pipe(Effect.provide(client("shards", { shardsPerGroup: 32 })), Effect.runPromiseExit)
+    expect(Exit.isFailure(exit)).toBe(true)
+    if (Exit.isFailure(exit)) {
+      const error = Option.getOrThrow(Cause.failureOption(exit.cause))
+      expect(error).toMatchObject({ _tag: "ClusterError" })
+      expect(error.message).toContain("shardsPerGroup is 32 here but 64 in the cluster")
+    }
+    const rogue = await startRunner({ storage, secret, extra: ["--shards", "32"] })
+    const exited = await rogue.exited
+    expect(exited.code).not.toBe(0)
+    expect(rogue.lines.join("\n")).toContain("shardsPerGroup is 32 here but 64")
+  }, 60_000)
 
   it("SIGKILL of a runner mid-run: all 200 results still arrive, correct", async () => {
     const victim = b

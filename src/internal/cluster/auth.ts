@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as crypto from "node:crypto"
-import { ClusterAuthError } from "../../ClusterError.js"
+import { ClusterAuthError, ClusterError } from "../../ClusterError.js"
 
 export const HEADER = "x-effect-parallel-auth"
 export const WINDOW_MILLIS = 60_000
@@ -165,3 +165,22 @@ export const checkSecret = (secret: Redacted.Redacted<string>, options: { readon
   }).pipe(
     Effect.catchTag("SqlError", (error) => Effect.die(error))
   )
+
+/**
+ * Records the cluster-wide settings in storage on first use and refuses a node whose settings differ (nodes
+ * with different shard counts would disagree on which runner owns a job).
+ */
+export const checkSettings = (settings: Readonly<Record<string, string>>, options: { readonly prefix: string }) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const table = sql(`${options.prefix}_settings`)
+    yield* sql`CREATE TABLE IF NOT EXISTS ${table} (name VARCHAR(255) PRIMARY KEY, value TEXT NOT NULL)`
+    for (const [name, value] of Object.entries(settings)) {
+      yield* sql`INSERT INTO ${table} (name, value) VALUES (${name}, ${value}) ON CONFLICT (name) DO NOTHING`
+      const rows = yield* sql<{ value: string }>`SELECT value FROM ${table} WHERE name = ${name}`
+      const stored = rows[0]?.value
+      if (stored !== undefined && stored !== value) {
+        return yield* new ClusterError({ reason: `${name} is ${value} here but ${stored} in the cluster: it must be the same on every node` })
+      }
+    }
+  }).pipe(Effect.catchTag("SqlError", (error) => Effect.die(error)))

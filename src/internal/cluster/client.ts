@@ -24,7 +24,7 @@ import { JobServer } from "../../services/JobServer.js"
 import type * as Task from "../../Task.js"
 import { formatStats } from "../jobServer.js"
 import * as auth from "./auth.js"
-import { layerConfig, TABLE_PREFIX, type Timings } from "./config.js"
+import { layerConfig, settingsOf, TABLE_PREFIX, type Timings } from "./config.js"
 import { decodeExit, encodeTask, JobEntity } from "./protocol.js"
 import { layerSql } from "./storage.js"
 
@@ -160,6 +160,7 @@ const awaitVerifier = (options: ClientOptions) =>
       }
       yield* Effect.sleep(250)
     }
+    yield* auth.checkSettings(settingsOf(options.shardsPerGroup), { prefix: TABLE_PREFIX })
   })
 
 const awaitRunners = (options: ClientOptions) =>

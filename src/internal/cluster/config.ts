@@ -26,6 +26,11 @@ export const defaultTimings = {
 export const DEFAULT_SHARDS = 64
 export const TABLE_PREFIX = "effect_parallel"
 
+/** The settings every node of a cluster must share, checked against storage when a node starts. */
+export const settingsOf = (shardsPerGroup: number | undefined): Record<string, string> => ({
+  shardsPerGroup: String(shardsPerGroup ?? DEFAULT_SHARDS)
+})
+
 export const layerConfig = (options: {
   readonly runnerAddress: Option.Option<RunnerAddress>
   readonly runnerListenAddress?: Option.Option<RunnerAddress> | undefined

@@ -26,7 +26,7 @@ import { WorkerPool } from "../../services/WorkerPool.js"
 import type * as Task from "../../Task.js"
 import type { TaskRunner } from "../../workers/TaskRunner.js"
 import * as auth from "./auth.js"
-import { layerConfig, TABLE_PREFIX, type Timings } from "./config.js"
+import { layerConfig, settingsOf, TABLE_PREFIX, type Timings } from "./config.js"
 import { ClusterAuthError, ClusterError } from "../../ClusterError.js"
 import { decodeTask, encodeExit, JobEntity } from "./protocol.js"
 import { pruneForever } from "./prune.js"
@@ -133,6 +133,7 @@ export const make = (options: RunnerOptions) =>
   Effect.gen(function*() {
     // A wrong secret is refused before anything starts (workers, port, registration).
     yield* auth.checkSecret(options.secret, { create: true, prefix: TABLE_PREFIX }).pipe(
+      Effect.zipRight(auth.checkSettings(settingsOf(options.shardsPerGroup), { prefix: TABLE_PREFIX })),
       Effect.provide(layerSql(options.storage))
     )
     const runner = yield* loadTaskRunner(options.tasks)
