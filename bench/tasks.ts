@@ -29,3 +29,10 @@ export class Echo extends Task.Class<Echo>()("Echo", {
   success: Schema.instanceOf(Float64Array),
   failure: Schema.Never
 }) {}
+
+/** Like Echo, with the buffer moved both ways (`transfer` in, `Transferable.addAll` out). */
+export class EchoTransfer extends Task.Class<EchoTransfer>()("EchoTransfer", {
+  payload: { array: Schema.instanceOf(Float64Array) },
+  success: Schema.instanceOf(Float64Array),
+  failure: Schema.Never
+}) {}

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { NodeWorkerPool, WorkerPool } from "../../src/index.js"
-import { Echo, Inc, Spin } from "../tasks.js"
+import { Echo, EchoTransfer, Inc, Spin } from "../tasks.js"
 import type { EffectLib, EffectPool } from "../types.js"
 
 function* range(n: number): Generator<number> {
@@ -17,7 +17,7 @@ const wrap = (pool: WorkerPool.WorkerPool): EffectPool => ({
   stream: (n) => Stream.runFold(pool.stream(range(n), (x) => new Inc({ x })), 0, (sum, y) => sum + y),
   spin: (iterations) => pool.run(new Spin({ iterations })),
   echo: (array) => pool.run(new Echo({ array })),
-  echoTransfer: undefined
+  echoTransfer: (array) => pool.run(new EchoTransfer({ array }), { transfer: [array.buffer as ArrayBuffer] })
 })
 
 export const make = (kind: "thread" | "process"): EffectLib => ({
@@ -33,7 +33,7 @@ export const make = (kind: "thread" | "process"): EffectLib => ({
     "tiny-run": "`Effect.forEach(items, (x) => pool.run(new Inc({ x })), { concurrency: \"unbounded\" })`",
     "tiny-map": "`pool.map(items, (x) => new Inc({ x }))`, chunkSize \"auto\"",
     "buffer-clone": "Float64Array as a Schema field (`Schema.instanceOf(Float64Array)`)",
-    "buffer-transfer": "not supported: effect-parallel's API has no way to transfer a buffer yet",
+    "buffer-transfer": "`pool.run(new EchoTransfer({ array }), { transfer: [array.buffer] })`; the handler moves it back with `Transferable.addAll`",
     stream: "`pool.stream(generator, (x) => new Inc({ x }))` folded with Stream.runFold; chunkSize \"auto\""
   }
 })
