@@ -15,7 +15,7 @@ export interface LibInfo {
   readonly na?: Partial<Record<ScenarioId, string>>
 }
 
-const NO_TRANSFER = "not supported: effect-parallel's API has no way to transfer a buffer yet"
+const PROCESS_COPIES = "child processes cannot transfer: the buffer is copied (4a)"
 
 export const LIBS: ReadonlyArray<LibInfo> = [
   {
@@ -23,8 +23,7 @@ export const LIBS: ReadonlyArray<LibInfo> = [
     label: "effect-parallel (threads)",
     packages: ["effect", "@effect/platform", "@effect/platform-node"],
     imports: ["../src/index.js"],
-    load: async () => (await import("./libs/effect-parallel.js")).make("thread"),
-    na: { "buffer-transfer": NO_TRANSFER }
+    load: async () => (await import("./libs/effect-parallel.js")).make("thread")
   },
   {
     id: "effect-parallel-processes",
@@ -32,7 +31,7 @@ export const LIBS: ReadonlyArray<LibInfo> = [
     packages: [],
     imports: ["../src/index.js"],
     load: async () => (await import("./libs/effect-parallel.js")).make("process"),
-    na: { "buffer-transfer": NO_TRANSFER }
+    na: { "buffer-transfer": PROCESS_COPIES }
   },
   {
     id: "effect-platform",

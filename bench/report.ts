@@ -246,6 +246,14 @@ const targets = (results: Results): string => {
         : "effect-parallel transferred ÷ hand-written transferred (4b)"
     ),
     target(
+      "1 MiB round trip cloned vs hand-written cloned",
+      ratio(med(results, ep, "buffer-clone", "roundTripMs"), med(results, "hand-written", "buffer-clone", "roundTripMs")),
+      "≤ 1.2x",
+      (v) => v <= 1.2,
+      x,
+      "effect-parallel cloned ÷ hand-written cloned (4a)"
+    ),
+    target(
       "start-up vs @effect/platform pool",
       ratio(med(results, ep, "startup", "firstResultMs"), med(results, "effect-platform", "startup", "firstResultMs")),
       "≤ 0.5x",
