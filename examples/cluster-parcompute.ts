@@ -8,7 +8,8 @@
  * storage defaults to sqlite:effect-parallel.db; jobs to 16.
  */
 import { Effect, Redacted } from "effect"
-import { ClusterJobServer, JobServer } from "../src/index.js"
+import { JobServer } from "../src/index.js"
+import * as ClusterJobServer from "../src/layers/ClusterJobServer.js"
 import { compute, Compute } from "./tasks.js"
 
 const total = 10_000

@@ -1,23 +1,12 @@
 /**
  * effect-parallel: use every core from Effect.
  *
+ * Cluster mode is not re-exported here (it loads @effect/cluster and SQL
+ * drivers): import `effect-parallel/Cluster`, `effect-parallel/ClusterJobServer`
+ * and `effect-parallel/ClusterError`.
+ *
  * @since 0.1.0
  */
-
-/**
- * @since 0.1.0
- */
-export * as Cluster from "./Cluster.js"
-
-/**
- * @since 0.1.0
- */
-export * as ClusterError from "./ClusterError.js"
-
-/**
- * @since 0.1.0
- */
-export * as ClusterJobServer from "./layers/ClusterJobServer.js"
 
 /**
  * @since 0.1.0
