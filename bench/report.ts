@@ -242,7 +242,7 @@ const targets = (results: Results): string => {
       (v) => v <= 1.5,
       x,
       epTransfer === undefined
-        ? "effect-parallel **cloned** (4a; it cannot transfer yet) ÷ hand-written transferred (4b)"
+        ? "effect-parallel **cloned** (4a; no transfer measured) ÷ hand-written transferred (4b)"
         : "effect-parallel transferred ÷ hand-written transferred (4b)"
     ),
     target(

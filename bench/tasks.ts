@@ -21,8 +21,8 @@ export class Spin extends Task.Class<Spin>()("Spin", {
 }) {}
 
 /**
- * The buffer task: a Float64Array as a Schema field, sent back. effect-parallel
- * has no way to transfer it yet, so it is structured-cloned both ways.
+ * The buffer task: a Float64Array as a Schema field, sent back, structured-cloned
+ * both ways (EchoTransfer below moves it instead).
  */
 export class Echo extends Task.Class<Echo>()("Echo", {
   payload: { array: Schema.instanceOf(Float64Array) },
