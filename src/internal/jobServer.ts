@@ -28,6 +28,29 @@ export const formatStats = (stats: Stats): string => {
   ].join("\n")
 }
 
+/** Jobs by group, for `wait(group)`: shared by the local and the cluster job servers. */
+export const makeJobGroups = (scope: Scope.Scope) => {
+  const groups = new Map<string, Set<Fiber.RuntimeFiber<unknown, unknown>>>()
+  return {
+    /** Starts `run` in the server's scope as a job of `group`. */
+    start: <A, E>(run: Effect.Effect<A, E>, group: string): Effect.Effect<Job.Job<A, E>> =>
+      Effect.map(Effect.forkIn(run, scope), (fiber) => {
+        let members = groups.get(group)
+        if (members === undefined) groups.set(group, members = new Set())
+        members.add(fiber)
+        fiber.addObserver(() => members.delete(fiber))
+        return Job.fromFiber(fiber)
+      }),
+    wait: (group?: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        const fibers = group === undefined
+          ? Array.from(groups.values()).flatMap((members) => Array.from(members))
+          : Array.from(groups.get(group) ?? [])
+        return Effect.asVoid(Fiber.awaitAll(fibers))
+      })
+  }
+}
+
 export const makeLocal: Effect.Effect<JobServerService, never, WorkerPool | Scope.Scope> = Effect.gen(function*() {
   const pool = yield* WorkerPool
   const scope = yield* Effect.scope
@@ -35,7 +58,7 @@ export const makeLocal: Effect.Effect<JobServerService, never, WorkerPool | Scop
   let cores = yield* pool.size
   let jobs = 0
   let totalMillis = 0
-  const groups = new Map<string, Set<Fiber.RuntimeFiber<unknown, unknown>>>()
+  const groups = makeJobGroups(scope)
 
   const submit: JobServerService["submit"] = (task, options) =>
     Effect.suspend(() => {
@@ -52,22 +75,10 @@ export const makeLocal: Effect.Effect<JobServerService, never, WorkerPool | Scop
           })
         )
       )
-      return Effect.map(Effect.forkIn(run, scope), (fiber) => {
-        let members = groups.get(group)
-        if (members === undefined) groups.set(group, members = new Set())
-        members.add(fiber)
-        fiber.addObserver(() => members.delete(fiber))
-        return Job.fromFiber(fiber)
-      })
+      return groups.start(run, group)
     })
 
-  const wait: JobServerService["wait"] = (group) =>
-    Effect.suspend(() => {
-      const fibers = group === undefined
-        ? Array.from(groups.values()).flatMap((members) => Array.from(members))
-        : Array.from(groups.get(group) ?? [])
-      return Effect.asVoid(Fiber.awaitAll(fibers))
-    })
+  const wait: JobServerService["wait"] = groups.wait
 
   const stats = Effect.sync((): Stats => {
     const node: NodeStats = { node: LOCAL, cores, jobs, totalMillis, meanMillis: jobs === 0 ? 0 : totalMillis / jobs }

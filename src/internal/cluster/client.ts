@@ -6,7 +6,6 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
@@ -18,11 +17,10 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as crypto from "node:crypto"
 import { ClusterAuthError, ClusterError } from "../../ClusterError.js"
 import { InvalidOptions } from "../../Errors.js"
-import * as Job from "../../Job.js"
 import type { JobServerService, NodeStats, Stats } from "../../services/JobServer.js"
 import { JobServer } from "../../services/JobServer.js"
 import type * as Task from "../../Task.js"
-import { formatStats } from "../jobServer.js"
+import { formatStats, makeJobGroups } from "../jobServer.js"
 import * as auth from "./auth.js"
 import { layerConfig, settingsOf, TABLE_PREFIX, type Timings } from "./config.js"
 import { decodeExit, encodeTask, JobEntity } from "./protocol.js"
@@ -50,7 +48,7 @@ const makeClient = (options: ClientOptions) =>
     let seq = 0
     let jobs = 0
     const perNode = new Map<string, { jobs: number; totalMillis: number }>()
-    const groups = new Map<string, Set<Fiber.RuntimeFiber<unknown, unknown>>>()
+    const groups = makeJobGroups(scope)
 
     const activeNodes = runnerStorage.getRunners.pipe(
       Effect.map((runners) =>
@@ -95,22 +93,10 @@ const makeClient = (options: ClientOptions) =>
           return yield* (exit as Exit.Exit<Task.Success<typeof task>, Task.Failure<typeof task>>)
         })
         const withCallback = submitOptions?.onDone === undefined ? run : Effect.onExit(run, submitOptions.onDone)
-        return Effect.map(Effect.forkIn(withCallback, scope), (fiber) => {
-          let members = groups.get(group)
-          if (members === undefined) groups.set(group, members = new Set())
-          members.add(fiber)
-          fiber.addObserver(() => members.delete(fiber))
-          return Job.fromFiber(fiber)
-        })
+        return groups.start(withCallback, group)
       })
 
-    const wait: JobServerService["wait"] = (group) =>
-      Effect.suspend(() => {
-        const fibers = group === undefined
-          ? Array.from(groups.values()).flatMap((members) => Array.from(members))
-          : Array.from(groups.get(group) ?? [])
-        return Effect.asVoid(Fiber.awaitAll(fibers))
-      })
+    const wait: JobServerService["wait"] = groups.wait
 
     const stats = Effect.map(activeNodes, (active): Stats => {
       const cores = new Map(active.map((n) => [n.node, n.cores]))
