@@ -3,15 +3,7 @@ import * as Duration from "effect/Duration"
 import type * as Option from "effect/Option"
 import type { RunnerAddress } from "@effect/cluster/RunnerAddress"
 
-export interface Timings {
-  readonly shardLockRefreshInterval?: Duration.DurationInput | undefined
-  readonly shardLockExpiration?: Duration.DurationInput | undefined
-  readonly runnerHealthCheckInterval?: Duration.DurationInput | undefined
-  readonly refreshAssignmentsInterval?: Duration.DurationInput | undefined
-  readonly entityMessagePollInterval?: Duration.DurationInput | undefined
-  readonly entityReplyPollInterval?: Duration.DurationInput | undefined
-  readonly entityTerminationTimeout?: Duration.DurationInput | undefined
-}
+import type { Timings } from "../../Cluster.js"
 
 export const defaultTimings = {
   shardLockRefreshInterval: Duration.seconds(2),

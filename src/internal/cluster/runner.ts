@@ -26,27 +26,14 @@ import { WorkerPool } from "../../services/WorkerPool.js"
 import type * as Task from "../../Task.js"
 import type { TaskRunner } from "../../workers/TaskRunner.js"
 import * as auth from "./auth.js"
-import { layerConfig, settingsOf, TABLE_PREFIX, type Timings } from "./config.js"
+import type { RunnerOptions } from "../../Cluster.js"
+import { layerConfig, settingsOf, TABLE_PREFIX } from "./config.js"
 import { ClusterAuthError, ClusterError } from "../../ClusterError.js"
 import { decodeTask, encodeExit, JobEntity } from "./protocol.js"
 import { pruneForever } from "./prune.js"
 import { layerSql } from "./storage.js"
 import { loadTaskRunner } from "./tasks.js"
 
-export interface RunnerOptions {
-  readonly host: string
-  readonly port: number
-  readonly listenHost?: string | undefined
-  readonly workers: number
-  readonly secret: Redacted.Redacted<string>
-  readonly storage: string
-  readonly tasks: string | URL
-  readonly kind?: "thread" | "process" | undefined
-  readonly shardsPerGroup?: number | undefined
-  readonly timings?: Timings | undefined
-  readonly retention?: Duration.DurationInput | "forever" | undefined
-  readonly onJob?: ((job: { readonly id: string; readonly tag: string; readonly millis: number; readonly success: boolean }) => void) | undefined
-}
 
 /** The SQL client, usable only once the secret has been checked against the storage's verifier. */
 const layerCheckedSql = (storage: string, secret: Redacted.Redacted<string>, create: boolean) =>
