@@ -425,7 +425,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const schedule = () => {
       if (!scheduled) {
         scheduled = true
-        queueMicrotask(dispatch)
+        resolved.then(dispatch)
       }
     }
 
@@ -458,33 +458,51 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       }
     }
 
+    // A task can go to a free slot, or (when tasks are short) queue in the worker behind its running ones.
+    const canTake = (slot: Slot, job: Job, ahead: number): boolean =>
+      slot.inflight.size < options.concurrency ||
+      (ahead > 0 && slot.inflight.size < options.concurrency + ahead &&
+        // a task with a timeout, a start callback or a channel only goes to a free slot, where it starts at once
+        job.request.timeoutMs === undefined && job.request.onStart === undefined && job.events === undefined)
+
     const dispatch = () => {
       scheduled = false
       if (queued > 0 && readyCount > 0) {
         const n = slots.length
-        for (let k = 0; k < n && queued > 0; k++) {
-          const slot = slots[(roundRobin + k) % n]
-          if (slot === undefined || slot.state !== READY) continue
-          // With a deep queue, each worker takes a fair share in one message (at most MAX_BATCH), small
-          // enough that uneven tasks still balance, and one such share ahead of what it runs, so it never
-          // waits a round trip for work; with a short queue, one task per free slot.
-          const share = Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4)))
-          const free = options.concurrency - slot.inflight.size
-          let take = Math.max(free, Math.min(share, options.concurrency + share - slot.inflight.size))
-          if (take <= 0) continue
+        // With a deep queue, each worker takes a fair share in one message (at most MAX_BATCH), small enough
+        // that uneven tasks still balance, and one such share ahead of what it runs, so it never waits a round
+        // trip for work.
+        const share = Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4)))
+        if (share > 0) {
+          for (let k = 0; k < n && queued > 0; k++) {
+            const slot = slots[(roundRobin + k) % n]
+            if (slot === undefined || slot.state !== READY) continue
+            let take = Math.max(share, options.concurrency - slot.inflight.size)
+            let job: Job | undefined
+            while (take-- > 0 && (job = nextQueued()) !== undefined && canTake(slot, job, share)) {
+              queue.shift()
+              queued--
+              assign(slot, job)
+            }
+          }
+          roundRobin++
+        } else {
+          // A short queue: one task at a time to the least busy worker, the first one on a tie, so that
+          // a trickle of tasks keeps one worker warm instead of waking each in turn.
           let job: Job | undefined
-          while (take-- > 0 && (job = nextQueued()) !== undefined) {
-            // a task with a timeout, a start callback or a channel only goes to a free slot, where it starts at once
-            if (
-              (job.request.timeoutMs !== undefined || job.request.onStart !== undefined || job.events !== undefined) &&
-              slot.inflight.size >= options.concurrency
-            ) break
+          while ((job = nextQueued()) !== undefined) {
+            let best: Slot | undefined
+            for (let k = 0; k < n; k++) {
+              const slot = slots[k]
+              if (slot === undefined || slot.state !== READY || slot.inflight.size >= options.concurrency) continue
+              if (best === undefined || slot.inflight.size < best.inflight.size) best = slot
+            }
+            if (best === undefined) break
             queue.shift()
             queued--
-            assign(slot, job)
+            assign(best, job)
           }
         }
-        roundRobin++
         admit()
       }
       let job: Job | undefined
@@ -748,6 +766,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
   })
 
 const noop = () => {}
+const resolved = Promise.resolve()
 
 const describeSendError = (cause: unknown): string => {
   const error = Cause.isCause(cause) ? Cause.squash(cause) : cause

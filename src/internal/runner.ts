@@ -39,6 +39,8 @@ interface Job {
 }
 
 
+const resolved = Promise.resolve()
+
 export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void => {
   const executor = makeExecutor(runner, config.module)
 
@@ -108,7 +110,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       if (transfers !== undefined) transferCount += transfers.length
       if (!flushScheduled) {
         flushScheduled = true
-        queueMicrotask(flush)
+        resolved.then(flush)
       }
     }
     const reply = (id: number, result: Wire.WireExit | Wire.ChunkExit) => post([id, result])
