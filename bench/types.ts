@@ -49,6 +49,12 @@ export interface PromiseLib {
 /** An Effect-based pool, as its users would drive it. */
 export interface EffectPool {
   readonly inc: (x: number) => Effect.Effect<number, unknown>
+  /**
+   * Scenario 1a the way a promise-based pool is driven: one call per task that
+   * returns a handle at once (no fiber each), every task submitted, then every
+   * handle awaited. Without it, 1a runs `inc` in `Effect.forEach`.
+   */
+  readonly submitAll?: ((xs: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<number>, unknown>) | undefined
   readonly map: ((xs: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<number>, unknown>) | undefined
   /** Runs Inc over 0..n-1 read lazily, returns the sum of the results. */
   readonly stream: (n: number, window: number) => Effect.Effect<number, unknown>

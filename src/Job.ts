@@ -7,9 +7,10 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Effectable from "effect/Effectable"
-import type * as Exit from "effect/Exit"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import type * as Option from "effect/Option"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
 
 /**
  * @since 0.1.0
@@ -71,6 +72,76 @@ class JobImpl<A, E> extends Effectable.Class<A, E> implements Job<A, E> {
   get interrupt(): Effect.Effect<void> {
     return Effect.asVoid(Fiber.interrupt(this.fiber))
   }
+}
+
+/**
+ * A Job without a fiber behind it: whoever runs the task completes it once with
+ * `complete`, and `cancel` is called (once) when the job is interrupted first.
+ * Submitting then costs no fiber per task, like a promise-returning pool call.
+ */
+class CellJob<A, E> extends Effectable.Class<A, E> implements Job<A, E> {
+  readonly [TypeId]: TypeId = TypeId
+  private exit: Exit.Exit<A, E> | undefined = undefined
+  private waiters: Array<(exit: Exit.Exit<A, E>) => void> | undefined = undefined
+  constructor(private readonly cancel: () => void) {
+    super()
+  }
+  complete(exit: Exit.Exit<A, E>): void {
+    if (this.exit !== undefined) return
+    this.exit = exit
+    const waiters = this.waiters
+    this.waiters = undefined
+    if (waiters !== undefined) for (const f of waiters) f(exit)
+  }
+  commit(): Effect.Effect<A, E> {
+    return this.await
+  }
+  get await(): Effect.Effect<A, E> {
+    return Effect.async<A, E>((resume) => {
+      if (this.exit !== undefined) return resume(this.exit)
+      const waiter = (exit: Exit.Exit<A, E>) => resume(exit)
+      ;(this.waiters ??= []).push(waiter)
+      return Effect.sync(() => {
+        const i = this.waiters?.indexOf(waiter) ?? -1
+        if (i >= 0) this.waiters!.splice(i, 1)
+      })
+    })
+  }
+  get poll(): Effect.Effect<Option.Option<Exit.Exit<A, E>>> {
+    return Effect.sync(() => Option.fromNullable(this.exit))
+  }
+  get finished(): Effect.Effect<boolean> {
+    return Effect.sync(() => this.exit !== undefined)
+  }
+  awaitTimeout(timeout: Duration.DurationInput): Effect.Effect<Option.Option<A>, E> {
+    return Effect.flatMap(Effect.timeoutOption(Effect.exit(this.await), timeout), (exit) =>
+      Option.isNone(exit) ? Effect.succeedNone : Effect.asSome(exit.value))
+  }
+  get interrupt(): Effect.Effect<void> {
+    return Effect.sync(() => {
+      if (this.exit !== undefined) return
+      this.cancel()
+      this.complete(Exit.interrupt(FiberId.none))
+    })
+  }
+}
+
+/**
+ * Makes a Job that is completed from outside: `run` starts the task and calls
+ * `done` once with its exit; it returns how to cancel the task. Nothing is
+ * forked: for pools whose tasks already run elsewhere (a worker), a job costs
+ * an object, not a fiber.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unsafeMake = <A, E>(
+  run: (done: (exit: Exit.Exit<A, E>) => void) => () => void
+): Job<A, E> => {
+  let cancel: (() => void) | undefined
+  const job = new CellJob<A, E>(() => cancel?.())
+  cancel = run((exit) => job.complete(exit))
+  return job
 }
 
 /**

@@ -89,7 +89,7 @@ export const spawn = <T extends Task.Any>(
     const { core } = yield* Scope.extend(makeCore(options.kind ?? "thread", { ...options, size: 1 }), scope)
     const worker = core.workers()[0]!
     const exited = Effect.async<void>((resume) => worker.whenExited(() => resume(Effect.void)))
-    const pool = makeWorkerPool(core, scope, 1, 1)
+    const pool = makeWorkerPool(core, 1, 1)
     // the worker ends once its task is done: a pool of one that shrinks to none
     const fiber = yield* pool.run(task).pipe(
       Effect.ensuring(Effect.sync(() => core.resize(0))),

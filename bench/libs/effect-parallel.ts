@@ -13,6 +13,8 @@ function* range(n: number): Generator<number> {
 
 const wrap = (pool: WorkerPool.WorkerPool): EffectPool => ({
   inc: (x) => pool.run(new Inc({ x })),
+  submitAll: (xs) =>
+    Effect.flatMap(Effect.forEach(xs, (x) => pool.submit(new Inc({ x }))), (jobs) => Effect.forEach(jobs, (job) => job)),
   map: (xs) => pool.map(xs, (x) => new Inc({ x })),
   stream: (n) => Stream.runFold(pool.stream(range(n), (x) => new Inc({ x })), 0, (sum, y) => sum + y),
   spin: (iterations) => pool.run(new Spin({ iterations })),
@@ -30,7 +32,8 @@ export const make = (kind: "thread" | "process"): EffectLib => ({
     )
   },
   notes: {
-    "tiny-run": "`Effect.forEach(items, (x) => pool.run(new Inc({ x })), { concurrency: \"unbounded\" })`",
+    "tiny-run":
+      "every task submitted with `pool.submit(new Inc({ x }))` (a Job each, no fiber), then every Job awaited; the last column: `Effect.forEach(items, (x) => pool.run(new Inc({ x })), { concurrency: \"unbounded\" })`, a fiber per task",
     "tiny-map": "`pool.map(items, (x) => new Inc({ x }))`, chunkSize \"auto\"",
     "buffer-clone": "Float64Array as a Schema field (`Schema.instanceOf(Float64Array)`)",
     "buffer-transfer": "`pool.run(new EchoTransfer({ array }), { transfer: [array.buffer] })`; the handler moves it back with `Transferable.addAll`",

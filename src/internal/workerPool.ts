@@ -67,7 +67,9 @@ const withRequest = <A, E>(
     })
   })
 
-export const make = (core: Core, scope: Scope.Scope, workers: number, concurrency: number): WorkerPool.WorkerPool => {
+const noop = () => {}
+
+export const make = (core: Core, workers: number, concurrency: number): WorkerPool.WorkerPool => {
   const capacity = workers * concurrency
 
   const run = <T extends Task.Any>(
@@ -219,8 +221,21 @@ export const make = (core: Core, scope: Scope.Scope, workers: number, concurrenc
       ? mapArray(items, f, options)
       : Effect.map(Stream.runCollect(stream(items, f, options)), Chunk.toArray)
 
-  const submit: WorkerPool.WorkerPool["submit"] = (task, options) =>
-    Effect.map(Effect.forkIn(run(task, options), scope), Job.fromFiber)
+  // No fiber per job: the Core completes the job when the worker replies, as a promise-based pool would.
+  const submit = <T extends Task.Any>(
+    task: T,
+    options?: WorkerPool.WorkerPool.RunOptions
+  ): Effect.Effect<Job.Job<Task.Success<T>, WorkerPool.Error<T>>> =>
+    withRequest(task, options, (request) =>
+      Effect.sync(() =>
+        Job.unsafeMake<Task.Success<T>, WorkerPool.Error<T>>((done) =>
+          core.submit(request, (result) => done(exitOf(task, result)))
+        )
+      )).pipe(
+        Effect.catchAll((error) =>
+          Effect.sync(() => Job.unsafeMake<Task.Success<T>, WorkerPool.Error<T>>((done) => (done(Exit.fail(error)), noop)))
+        )
+      )
 
   const broadcast: WorkerPool.WorkerPool["broadcast"] = (task, options) =>
     withRequest(task, options, (request) =>

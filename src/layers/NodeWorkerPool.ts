@@ -105,7 +105,7 @@ export const make = (
   kind: "thread" | "process",
   options: NodeWorkerPool.Options
 ): Effect.Effect<WorkerPool, SpawnError | InvalidOptions, Scope.Scope> =>
-  Effect.map(makeCore(kind, options), ({ concurrency, core, scope, size }) => makeWorkerPool(core, scope, size, concurrency))
+  Effect.map(makeCore(kind, options), ({ concurrency, core, size }) => makeWorkerPool(core, size, concurrency))
 
 
 /**

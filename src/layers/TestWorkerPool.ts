@@ -141,7 +141,7 @@ export const layer = (
       slowMs: new Map((options.faults?.slow ?? []).map(({ by, task }) => [task, millis(by)] as const)),
       failSpawns: options.faults?.failSpawns ?? 0
     })
-    const pool = makeWorkerPool(core, yield* Effect.scope, size, concurrency)
+    const pool = makeWorkerPool(core, size, concurrency)
     return Context.make(WorkerPool, pool).pipe(Context.add(TestWorkerPool, inspector))
   }))
 
