@@ -76,14 +76,15 @@ class JobImpl<A, E> extends Effectable.Class<A, E> implements Job<A, E> {
 
 /**
  * A Job without a fiber behind it: whoever runs the task completes it once with
- * `complete`, and `cancel` is called (once) when the job is interrupted first.
- * Submitting then costs no fiber per task, like a promise-returning pool call.
+ * `complete`; `cancel` is called when the job is interrupted first, and calls
+ * back once the task has stopped. Submitting then costs no fiber per task,
+ * like a promise-returning pool call.
  */
 class CellJob<A, E> extends Effectable.Class<A, E> implements Job<A, E> {
   readonly [TypeId]: TypeId = TypeId
   private exit: Exit.Exit<A, E> | undefined = undefined
   private waiters: Array<(exit: Exit.Exit<A, E>) => void> | undefined = undefined
-  constructor(private readonly cancel: () => void) {
+  constructor(private readonly cancel: (onStopped: () => void) => void) {
     super()
   }
   complete(exit: Exit.Exit<A, E>): void {
@@ -118,9 +119,9 @@ class CellJob<A, E> extends Effectable.Class<A, E> implements Job<A, E> {
       Option.isNone(exit) ? Effect.succeedNone : Effect.asSome(exit.value))
   }
   get interrupt(): Effect.Effect<void> {
-    return Effect.sync(() => {
-      if (this.exit !== undefined) return
-      this.cancel()
+    return Effect.async<void>((resume) => {
+      if (this.exit !== undefined) return resume(Effect.void)
+      this.cancel(() => resume(Effect.void))
       this.complete(Exit.interrupt(FiberId.none))
     })
   }
@@ -128,18 +129,19 @@ class CellJob<A, E> extends Effectable.Class<A, E> implements Job<A, E> {
 
 /**
  * Makes a Job that is completed from outside: `run` starts the task and calls
- * `done` once with its exit; it returns how to cancel the task. Nothing is
- * forked: for pools whose tasks already run elsewhere (a worker), a job costs
- * an object, not a fiber.
+ * `done` once with its exit; it returns how to cancel the task, which calls
+ * `onStopped` once the task has stopped (`interrupt` waits for that). Nothing
+ * is forked: for pools whose tasks already run elsewhere (a worker), a job
+ * costs an object, not a fiber.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const unsafeMake = <A, E>(
-  run: (done: (exit: Exit.Exit<A, E>) => void) => () => void
+  run: (done: (exit: Exit.Exit<A, E>) => void) => (onStopped: () => void) => void
 ): Job<A, E> => {
-  let cancel: (() => void) | undefined
-  const job = new CellJob<A, E>(() => cancel?.())
+  let cancel: ((onStopped: () => void) => void) | undefined
+  const job = new CellJob<A, E>((onStopped) => cancel === undefined ? onStopped() : cancel(onStopped))
   cancel = run((exit) => job.complete(exit))
   return job
 }

@@ -5,7 +5,7 @@ import * as Wire from "./wire.js"
 export interface Core {
   readonly size: () => number
   /** Queues a request; `resolve` is called exactly once unless the returned canceller runs first. */
-  readonly submit: (request: CoreRequest, resolve: (result: CoreResult) => void) => () => void
+  readonly submit: (request: CoreRequest, resolve: (result: CoreResult) => void) => Cancel
   /** Queues a channel task: like `submit`, and messages flow both ways while it runs. */
   readonly open: (request: CoreRequest, events: ChannelEvents, resolve: (result: CoreResult) => void) => ChannelHandle
   /** Sends one request to every ready worker. */
@@ -15,6 +15,13 @@ export interface Core {
   /** The workers behind the pool now (threads or processes). */
   readonly workers: () => ReadonlyArray<WorkerInfo>
 }
+
+/**
+ * Withdraws a request (or interrupts it in its worker). `onStopped`, if given, is called once the
+ * task has let go: at once if it never started or has ended, else when its worker reports it
+ * stopped (or the worker ends).
+ */
+export type Cancel = (onStopped?: () => void) => void
 
 /** A live view of one worker. */
 export interface WorkerInfo {

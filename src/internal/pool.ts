@@ -12,6 +12,7 @@ import * as Metrics from "./metrics.js"
 import * as Spawn from "./spawn.js"
 import {
   type ChannelEvents,
+  type Cancel,
   type ChannelMessage,
   type Core,
   type CoreRequest,
@@ -24,6 +25,8 @@ import * as Wire from "./wire.js"
 
 export interface NodeCoreOptions {
   readonly module: string
+  /** What workers import: `module`, or its bundle. */
+  readonly entry: string
   readonly kind: Spawn.Kind
   readonly size: number
   readonly concurrency: number
@@ -49,7 +52,9 @@ interface Job {
   readonly resolve: (result: CoreResult) => void
   readonly events: ChannelEvents | undefined
   /** Channel messages pushed before the task was sent to a worker. */
-  readonly early: Array<Wire.Request>
+  early: Array<Wire.Request> | undefined
+  /** Waiting for the task to let go of its worker after a cancel. */
+  stopped: Array<() => void> | undefined
   spawnFailures: number
   /** Bound to its worker (broadcast): never moved to another one. */
   readonly pinned: boolean
@@ -88,7 +93,7 @@ interface Slot {
   readonly exitWaiters: Array<() => void>
 }
 
-const MAX_BATCH = 64
+const MAX_BATCH = 128
 
 /** Why a worker's exit failed its tasks, in words. */
 const exitReason = (slot: Slot, code: number | null, signal: string | null): string =>
@@ -99,7 +104,7 @@ const exitReason = (slot: Slot, code: number | null, signal: string | null): str
 export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, SpawnError, Scope.Scope> =>
   Effect.gen(function*() {
     const platform = yield* Worker.PlatformWorker.pipe(Effect.provide(NodeWorker.layerWorker))
-    const config = Spawn.makeConfig(options.module, options.concurrency, options.maxHeapBytes)
+    const config = Spawn.makeConfig(options.module, options.entry, options.concurrency, options.maxHeapBytes)
     const metrics = Metrics.makeRecorder(Metrics.poolLabel(options.module))
     const recordState = () => {
       let busy = 0
@@ -234,7 +239,11 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         // The worker runs its tasks in the order they were sent, at most `concurrency` at a time:
         // the ones behind those never started, so they go back to the front of the queue.
         const started = position++ < options.concurrency
-        if (job.state !== INFLIGHT) continue
+        if (job.state !== INFLIGHT) {
+          job.state = DONE
+          release(job)
+          continue
+        }
         if (!started && !closed && !job.pinned) {
           requeue.push(job)
           continue
@@ -380,6 +389,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           job.resolve(result)
         } else {
           job.state = DONE
+          release(job)
         }
         slot.tasksDone++
       }
@@ -444,8 +454,10 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       slot.inflight.set(job.id, job)
       slot.outbox.push([requestKind(job.request, job.events), job.id, job.request.payload, job.request.span])
       if (job.request.transfer !== undefined) (slot.transfers ??= []).push(...job.request.transfer)
-      for (const request of job.early) slot.outbox.push(request)
-      job.early.length = 0
+      if (job.early !== undefined) {
+        for (const request of job.early) slot.outbox.push(request)
+        job.early = undefined
+      }
       if (job.request.timeoutMs !== undefined) {
         const timeoutMs = job.request.timeoutMs
         job.timer = setTimeout(() => {
@@ -458,10 +470,11 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       }
     }
 
-    // A task can go to a free slot, or (when tasks are short) queue in the worker behind its running ones.
-    const canTake = (slot: Slot, job: Job, ahead: number): boolean =>
+    // A task can go to a free slot, or, with a deep queue, wait in the worker behind its running ones: up to
+    // two shares, so that the worker runs one while the next is on its way and never idles for a round trip.
+    const canTake = (slot: Slot, job: Job, share: number): boolean =>
       slot.inflight.size < options.concurrency ||
-      (ahead > 0 && slot.inflight.size < options.concurrency + ahead &&
+      (share > 0 && slot.inflight.size < options.concurrency + 2 * share &&
         // a task with a timeout, a start callback or a channel only goes to a free slot, where it starts at once
         job.request.timeoutMs === undefined && job.request.onStart === undefined && job.events === undefined)
 
@@ -470,8 +483,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       if (queued > 0 && readyCount > 0) {
         const n = slots.length
         // With a deep queue, each worker takes a fair share in one message (at most MAX_BATCH), small enough
-        // that uneven tasks still balance, and one such share ahead of what it runs, so it never waits a round
-        // trip for work.
+        // that uneven tasks still balance.
         const share = Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4)))
         if (share > 0) {
           for (let k = 0; k < n && queued > 0; k++) {
@@ -572,20 +584,29 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         )
       }
       job.state = DONE
+      release(job)
+    }
+
+    /** The task has let go of its worker: tell whoever cancelled it and waits for that. */
+    const release = (job: Job) => {
+      const stopped = job.stopped
+      if (stopped === undefined) return
+      job.stopped = undefined
+      for (const f of stopped) f()
     }
 
     // -------------------------------------------------------------------------
     // the Core
     // -------------------------------------------------------------------------
 
-    const submit = (request: CoreRequest, resolve: (result: CoreResult) => void): () => void =>
+    const submit = (request: CoreRequest, resolve: (result: CoreResult) => void): Cancel =>
       enqueue(request, undefined, resolve)[1]
 
     const open = (request: CoreRequest, events: ChannelEvents, resolve: (result: CoreResult) => void) => {
       const [job, cancel] = enqueue(request, events, resolve)
       const push = (message: ChannelMessage) => {
         if (job === undefined) return
-        if (job.state === QUEUED) job.early.push(toRequest(job.id, message))
+        if (job.state === QUEUED) (job.early ??= []).push(toRequest(job.id, message))
         else if (job.state === INFLIGHT) {
           job.slot!.outbox.push(toRequest(job.id, message))
           schedule()
@@ -598,21 +619,22 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       request: CoreRequest,
       events: ChannelEvents | undefined,
       resolve: (result: CoreResult) => void
-    ): readonly [Job | undefined, () => void] => {
+    ): readonly [Job | undefined, Cancel] => {
       if (closed) {
         resolve(new PoolClosed({ task: request.tag }))
-        return [undefined, noop]
+        return [undefined, stoppedAlready]
       }
       if (broken !== undefined) {
         resolve(broken)
-        return [undefined, noop]
+        return [undefined, stoppedAlready]
       }
       const job: Job = {
         id: nextJobId++,
         request,
         resolve,
         events,
-        early: [],
+        early: undefined,
+        stopped: undefined,
         spawnFailures: 0,
         pinned: false,
         state: QUEUED,
@@ -630,23 +652,36 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         queued++
         schedule()
       }
+      // the common case, with room in the queue, allocates no waiter
+      if (admission.hasRoom(queued)) {
+        admitJob()
+        return [job, (onStopped) => cancel(job, onStopped)]
+      }
       // backpressure: a full queue makes callers wait for room, let in one at a time in arrival order
       const withdraw = admission.request(queued, admitJob)
-      return [job, () => {
-        if (!withdraw()) cancel(job)
+      return [job, (onStopped) => {
+        if (!withdraw()) cancel(job, onStopped)
+        else onStopped?.()
       }]
     }
 
-    const cancel = (job: Job) => {
+    const cancel = (job: Job, onStopped: (() => void) | undefined) => {
       switch (job.state) {
         case QUEUED: {
           job.state = DONE
           queued--
           admit()
-          return
+          return onStopped?.()
         }
         case INFLIGHT:
-          return abandon(job)
+          abandon(job)
+          if (onStopped !== undefined) (job.stopped ??= []).push(onStopped)
+          return
+        case ABANDONED:
+          if (onStopped !== undefined) (job.stopped ??= []).push(onStopped)
+          return
+        default:
+          return onStopped?.()
       }
     }
 
@@ -668,7 +703,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
             if (--remaining === 0) resolve(results)
           },
           events: undefined,
-          early: [],
+          early: undefined,
+        stopped: undefined,
           spawnFailures: 0,
           pinned: true,
           state: INFLIGHT,
@@ -766,6 +802,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
   })
 
 const noop = () => {}
+const stoppedAlready: Cancel = (onStopped) => onStopped?.()
 const resolved = Promise.resolve()
 
 const describeSendError = (cause: unknown): string => {

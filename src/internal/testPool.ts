@@ -11,7 +11,7 @@ import type { TaskRunner } from "../workers/TaskRunner.js"
 import { Admission } from "./admission.js"
 import { Deque } from "./deque.js"
 import { describeCause, makeExecutor } from "./executor.js"
-import type { ChannelEvents, ChannelMessage, Core, CoreRequest, CoreResult } from "./core.js"
+import type { Cancel, ChannelEvents, ChannelMessage, Core, CoreRequest, CoreResult } from "./core.js"
 import type { WorkerPort } from "./port.js"
 import * as Wire from "./wire.js"
 import * as Metrics from "./metrics.js"
@@ -75,6 +75,7 @@ interface SimJob {
 
 /** Most handler completions are reordered by up to this many scheduler yields, drawn from the seed. */
 const MAX_YIELDS = 8
+const stoppedAlready: Cancel = (onStopped) => onStopped?.()
 
 export const makeTestCore = (
   runner: TaskRunner<never>,
@@ -302,16 +303,24 @@ export const makeTestCore = (
       else port.grant(message[1] as number)
     }
 
-    const cancel = (job: SimJob) => {
-      if (job.done) return
+    const cancel = (job: SimJob, onStopped?: () => void) => {
+      const fiber = job.fiber
+      // a running task has let go once its fiber has ended
+      const whenStopped = () => {
+        if (onStopped === undefined) return
+        if (fiber === undefined || fiber.unsafePoll() !== null) onStopped()
+        else fiber.addObserver(() => onStopped())
+      }
+      if (job.done) return whenStopped()
       job.done = true
       if (job.queued) {
         job.queued = false
         queued--
         dispatch()
       } else {
-        job.fiber?.unsafeInterruptAsFork(FiberId.none)
+        fiber?.unsafeInterruptAsFork(FiberId.none)
       }
+      whenStopped()
     }
 
     const submit: Core["submit"] = (request, resolve) => enqueue(request, resolve, undefined)[1]
@@ -332,15 +341,15 @@ export const makeTestCore = (
       request: CoreRequest,
       resolve: (result: CoreResult) => void,
       events: ChannelEvents | undefined
-    ): readonly [SimJob | undefined, () => void] => {
+    ): readonly [SimJob | undefined, Cancel] => {
       if (closed || broken !== undefined) {
         resolve(broken ?? new PoolClosed({ task: request.tag }))
-        return [undefined, () => {}]
+        return [undefined, stoppedAlready]
       }
       const crossed = cross(request)
       if (crossed instanceof EncodeError) {
         resolve(crossed)
-        return [undefined, () => {}]
+        return [undefined, stoppedAlready]
       }
       const job = makeJob(request, crossed.payload, resolve, undefined, events)
       const admitJob = () => {
@@ -352,9 +361,10 @@ export const makeTestCore = (
         dispatch()
       }
       const withdraw = admission.request(queued, admitJob)
-      return [job, () => {
-        if (!withdraw()) cancel(job)
-        else job.done = true
+      return [job, (onStopped) => {
+        if (!withdraw()) return cancel(job, onStopped)
+        job.done = true
+        onStopped?.()
       }]
     }
 
@@ -375,7 +385,7 @@ export const makeTestCore = (
         start(worker, job)
         return job
       })
-      return () => jobs.forEach(cancel)
+      return () => jobs.forEach((job) => cancel(job))
     }
 
     yield* Effect.addFinalizer(() =>

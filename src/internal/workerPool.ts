@@ -46,6 +46,26 @@ const chunkOutcome = (tasks: ReadonlyArray<Task.Any>, result: CoreResult): Chunk
   return [values, stop === undefined ? undefined : Wire.decodeExit(tasks[successes.length]!, stop) as Exit.Exit<never>]
 }
 
+/** The Core's request for a task, with the caller's options and span, or the EncodeError. */
+const toRequest = (
+  task: Task.Any,
+  options: WorkerPool.WorkerPool.RunOptions | undefined,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>
+): CoreRequest | EncodeError => {
+  const encoded = Wire.encodeTask(task)
+  if (Either.isLeft(encoded)) return encoded.left
+  return {
+    chunk: false,
+    isolate: options?.isolate ?? false,
+    payload: encoded.right,
+    tag: task._tag,
+    timeoutMs: options?.timeout === undefined ? undefined : toMillis(options.timeout),
+    span: spanOf(fiber),
+    onStart: options?.onStart,
+    transfer: options?.transfer
+  }
+}
+
 /** Encodes a task for the Core with the caller's options and span, or fails with the EncodeError. */
 const withRequest = <A, E>(
   task: Task.Any,
@@ -53,21 +73,11 @@ const withRequest = <A, E>(
   f: (request: CoreRequest) => Effect.Effect<A, E>
 ): Effect.Effect<A, E | EncodeError> =>
   Effect.withFiberRuntime((fiber) => {
-    const encoded = Wire.encodeTask(task)
-    if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-    return f({
-      chunk: false,
-      isolate: options?.isolate ?? false,
-      payload: encoded.right,
-      tag: task._tag,
-      timeoutMs: toMillis(options?.timeout),
-      span: spanOf(fiber),
-      onStart: options?.onStart,
-      transfer: options?.transfer
-    })
+    const request = toRequest(task, options, fiber)
+    return "_tag" in request ? Exit.fail(request) : f(request)
   })
 
-const noop = () => {}
+const stoppedAlready = (onStopped: () => void) => onStopped()
 
 export const make = (core: Core, workers: number, concurrency: number): WorkerPool.WorkerPool => {
   const capacity = workers * concurrency
@@ -226,16 +236,16 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
     task: T,
     options?: WorkerPool.WorkerPool.RunOptions
   ): Effect.Effect<Job.Job<Task.Success<T>, WorkerPool.Error<T>>> =>
-    withRequest(task, options, (request) =>
-      Effect.sync(() =>
-        Job.unsafeMake<Task.Success<T>, WorkerPool.Error<T>>((done) =>
-          core.submit(request, (result) => done(exitOf(task, result)))
-        )
-      )).pipe(
-        Effect.catchAll((error) =>
-          Effect.sync(() => Job.unsafeMake<Task.Success<T>, WorkerPool.Error<T>>((done) => (done(Exit.fail(error)), noop)))
-        )
-      )
+    Effect.withFiberRuntime((fiber) => {
+      const request = toRequest(task, options, fiber)
+      return Exit.succeed(Job.unsafeMake<Task.Success<T>, WorkerPool.Error<T>>((done) => {
+        if ("_tag" in request) {
+          done(Exit.fail(request))
+          return stoppedAlready
+        }
+        return core.submit(request, (result) => done(exitOf(task, result)))
+      }))
+    })
 
   const broadcast: WorkerPool.WorkerPool["broadcast"] = (task, options) =>
     withRequest(task, options, (request) =>
