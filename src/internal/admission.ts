@@ -10,10 +10,17 @@ interface Waiter {
  * here in arrival order and are let in one at a time as room frees up (never
  * all at once).
  */
+const alreadyEntered = () => false
+
 export class Admission {
   private readonly waiters = new Deque<Waiter>()
 
   constructor(private readonly max: number) {}
+
+  /** Whether a caller would enter at once: room in the queue and nobody waiting before it. */
+  hasRoom(size: number): boolean {
+    return size < this.max && this.waiters.length === 0
+  }
 
   /**
    * Runs `enter` now if there is room and nobody is waiting, or later when
@@ -21,9 +28,9 @@ export class Admission {
    * it returns false if the caller had entered already.
    */
   request(size: number, enter: () => void): () => boolean {
-    if (size < this.max && this.waiters.length === 0) {
+    if (this.hasRoom(size)) {
       enter()
-      return () => false
+      return alreadyEntered
     }
     let entered = false
     const waiter: Waiter = {

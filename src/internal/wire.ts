@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import { DecodeError, EncodeError } from "../Errors.js"
 import type * as Task from "../Task.js"
+import { validated } from "./validated.js"
 
 // main -> worker
 export const REQ_RUN = 0
@@ -105,7 +106,8 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
     const plainPayload = isIdentity(fields)
     const checkPayload = checker(fields)
     codec = {
-      encode: plainPayload ? checkPayload : Schema.encodeEither(self),
+      // an instance its constructor validated is sent as it is; any other one is checked first
+      encode: plainPayload ? (task) => validated.has(task) ? Either.right(task) : checkPayload(task) : Schema.encodeEither(self),
       decode: plainPayload
         ? (u) => Either.right(new ctor(u, true))
         : Schema.decodeUnknownEither(self),
@@ -158,7 +160,7 @@ export const encodeTask = (task: Task.Any): Either.Either<unknown, EncodeError> 
   }
   const encoded = codecOf(classOf(task)).encode(task)
   return Either.isRight(encoded)
-    ? Either.right(encoded.right)
+    ? encoded as Either.Either<unknown, never>
     : Either.left(new EncodeError({ task: task._tag, reason: formatParseError(encoded.left) }))
 }
 
