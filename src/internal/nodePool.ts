@@ -7,6 +7,7 @@ import { InvalidOptions, type SpawnError } from "../Errors.js"
 import { cpuCount, type NodeWorkerPool } from "../layers/NodeWorkerPool.js"
 import type { Core } from "./core.js"
 import { makeNodeCore } from "./pool.js"
+import * as Bundle from "./bundle.js"
 import * as Spawn from "./spawn.js"
 
 const Positive = Schema.Number.pipe(Schema.int(), Schema.positive())
@@ -48,10 +49,18 @@ export const makeCore = (
     if (kind === "process" && options.resourceLimits !== undefined) {
       return yield* new InvalidOptions({ reason: "resourceLimits apply to worker threads only" })
     }
+    if (options.bundle !== undefined && typeof options.bundle !== "boolean" && typeof options.bundle !== "object") {
+      return yield* new InvalidOptions({ reason: "bundle must be true, false or { cacheDir, external }" })
+    }
     const size = checked.size ?? cpuCount
     const concurrency = checked.concurrency ?? 1
+    const module = Spawn.toModuleUrl(options.module)
+    const entry = options.bundle === undefined || options.bundle === false
+      ? module
+      : yield* Bundle.prepare(module, options.bundle === true ? {} : options.bundle)
     const core = yield* makeNodeCore({
-      module: Spawn.toModuleUrl(options.module),
+      module,
+      entry,
       kind,
       size,
       concurrency,

@@ -9,6 +9,8 @@ export type RawWorker = WorkerThreads.Worker | ChildProcess.ChildProcess
 
 export interface SpawnConfig extends WorkerConfig {
   readonly tsx: string | undefined
+  /** What the worker imports: the module itself, or its bundle. */
+  readonly entry: string
 }
 
 export interface SpawnOptions {
@@ -49,7 +51,7 @@ const report = (reason) => {
     const api = await import(config.tsx);
     api.register();
   }
-  const mod = await import(config.module);
+  const mod = await import(config.entry);
   const runner = mod.default;
   const serve = runner == null ? undefined : runner[Symbol.for("effect-parallel/TaskRunner/serve")];
   if (typeof serve !== "function") {
@@ -80,11 +82,17 @@ export const toModuleUrl = (module: string | URL): string => {
     : pathToFileURL(module).href
 }
 
-export const makeConfig = (module: string, concurrency: number, maxHeapBytes: number | undefined): SpawnConfig => ({
+export const makeConfig = (
+  module: string,
+  entry: string,
+  concurrency: number,
+  maxHeapBytes: number | undefined
+): SpawnConfig => ({
   module,
+  entry,
   concurrency,
   maxHeapBytes,
-  tsx: needsTsx(module) ? resolveTsx() : undefined
+  tsx: needsTsx(entry) ? resolveTsx() : undefined
 })
 
 export const spawn = (options: SpawnOptions): RawWorker => {
