@@ -12,6 +12,8 @@ export interface RunInfo {
   readonly params: Params
   readonly machine: ReadonlyArray<readonly [string, string]>
   readonly versions: ReadonlyArray<readonly [string, string]>
+  /** First start-up of each library that bundles its workers (the bundle built then), in ms. */
+  readonly prepared?: Readonly<Record<string, number>> | undefined
   readonly durationSec: number
 }
 
@@ -347,6 +349,15 @@ export const render = (
     out.push(`### ${TITLES[scenario]}`)
     out.push("")
     out.push(text[scenario])
+    const prepared = Object.entries(info.prepared ?? {})
+    if (scenario === "startup" && prepared.length > 0) {
+      out.push("")
+      out.push(
+        `effect-parallel starts its workers from a bundle of the worker module (\`bundle\` option), built by the first pool after any change and reused by every later one. The harness runs that first start once before the repeats; the repeats measure starts that reuse the bundle. First start, bundle built: ${
+          prepared.map(([id, ms]) => `${libs.find((lib) => lib.id === id)?.label ?? id} ${sig(ms)} ms`).join(", ")
+        }.`
+      )
+    }
     out.push("")
     const columns = DETAILS[scenario]
     out.push(

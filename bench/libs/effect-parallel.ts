@@ -3,6 +3,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import { fileURLToPath } from "node:url"
 import { NodeWorkerPool, WorkerPool } from "../../src/index.js"
 import { Echo, EchoTransfer, Inc, Spin } from "../tasks.js"
 import type { EffectLib, EffectPool } from "../types.js"
@@ -25,7 +26,13 @@ const wrap = (pool: WorkerPool.WorkerPool): EffectPool => ({
 export const make = (kind: "thread" | "process"): EffectLib => ({
   kind: "effect",
   use: (params, f) => {
-    const options = { module: new URL("../workers/effect-worker.js", import.meta.url), size: params.size }
+    // bundled, as the README advises for production: one module to load per worker instead of hundreds
+    // (cached inside this run's build directory, which the harness removes at the end)
+    const options = {
+      module: new URL("../workers/effect-worker.js", import.meta.url),
+      size: params.size,
+      bundle: { cacheDir: fileURLToPath(new URL("../../.bundles", import.meta.url)) }
+    }
     const layer = kind === "thread" ? NodeWorkerPool.layerThreads(options) : NodeWorkerPool.layerProcesses(options)
     return Effect.scoped(
       Effect.flatMap(Layer.build(layer), (context) => f(wrap(Context.get(context, WorkerPool.WorkerPool))))
