@@ -28,7 +28,6 @@ import * as Effect from "effect/Effect"
 import type * as Request from "effect/Request"
 import * as Schema from "effect/Schema"
 import type { WorkerPoolError } from "./Errors.js"
-import { skipsValidation, validated } from "./internal/validated.js"
 import * as WorkerPool from "./services/WorkerPool.js"
 
 /**
@@ -74,16 +73,8 @@ export const Class = <Self = never>(identifier?: string) =>
 ): [Self] extends [never] ? "Missing `Self` generic - use `class Self extends Task.Class<Self>()(tag, { ... })`"
   : TaskClass<Self, Tag, Payload, Success, Failure> =>
 {
-  const Base = Schema.TaggedRequest<any>(identifier)(tag, options) as unknown as new(
-    props: unknown,
-    options?: unknown
-  ) => object
+  const Base = Schema.TaggedRequest<any>(identifier)(tag, options) as unknown as new(props: unknown) => object
   return class extends Base {
-    constructor(props: unknown, options?: unknown) {
-      super(props, options)
-      // validated here, so the pool need not check it again before sending it
-      if (!skipsValidation(options)) validated.add(this)
-    }
     static run(props: unknown, runOptions?: WorkerPool.WorkerPool.RunOptions) {
       return Effect.flatMap(WorkerPool.WorkerPool, (pool) => pool.run(new this(props) as Any, runOptions))
     }

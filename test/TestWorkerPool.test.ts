@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Metric, Option, Stream, TestClock } from "effect"
+import { Chunk, Effect, Fiber, Metric, Option, Schedule, Stream, TestClock } from "effect"
 import { Errors, Metrics, Parallel, TestWorkerPool, WorkerPool } from "../src/index.js"
 import { seeded } from "../src/internal/random.js"
 import { Counter, Fail, Oops, Sleep, Square, WhoAmI } from "./fixtures/tasks.js"
@@ -74,6 +74,28 @@ describe("TestWorkerPool", () => {
       assert.deepStrictEqual(assignments.map((a) => a.task), ["WhoAmI", "Square", "Square", "Square", "Square", "WhoAmI"])
       assert.notStrictEqual(assignments[0]!.worker, assignments[5]!.worker)
     }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 1, faults: { crashOn: [2] } }))))
+
+  it.effect("a retry Schedule re-runs a task whose worker crashed, and only that", () =>
+    Effect.gen(function*() {
+      const inspector = yield* TestWorkerPool.TestWorkerPool
+      // task starts 1 and 3 crash: the first run is retried once, the map's first chunk once
+      assert.strictEqual(yield* Parallel.run(new Square({ x: 4 }), { retry: Schedule.recurs(1) }), 16)
+      const squares = yield* Parallel.map([1, 2, 3], (x) => new Square({ x }), { chunkSize: 3, retry: Schedule.recurs(1) })
+      assert.deepStrictEqual(squares, [1, 4, 9])
+      // task start 5 crashes: without a retry, the caller gets the crash
+      assert.instanceOf(yield* Effect.flip(Parallel.run(new Square({ x: 5 }))), Errors.WorkerCrashed)
+      // the task's own failure is not retried: one start
+      const before = (yield* inspector.assignments).length
+      assert.instanceOf(yield* Effect.flip(Parallel.run(new Fail({ message: "no" }), { retry: Schedule.recurs(3) })), Oops)
+      assert.strictEqual((yield* inspector.assignments).length, before + 1)
+      // a Schedule that runs out gives the last crash (starts 7, 8 and 9 crash)
+      const exhausted = yield* Effect.flip(Parallel.run(new Square({ x: 6 }), { retry: Schedule.recurs(2) }))
+      assert.instanceOf(exhausted, Errors.WorkerCrashed)
+      // submit retries too (start 10 crashes)
+      const job = yield* Parallel.submit(new Square({ x: 7 }), { retry: Schedule.recurs(1) })
+      assert.strictEqual(yield* job, 49)
+      assert.deepStrictEqual((yield* inspector.assignments).map((a) => a.task).slice(-2), ["Square", "Square"])
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 1, faults: { crashOn: [1, 3, 5, 7, 8, 9, 10] } }))))
 
   it.effect("a slow task injected times out; failed spawns recover below spawnAttempts and fail at it", () =>
     Effect.gen(function*() {

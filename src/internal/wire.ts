@@ -8,7 +8,6 @@ import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import { DecodeError, EncodeError } from "../Errors.js"
 import type * as Task from "../Task.js"
-import { validated } from "./validated.js"
 
 // main -> worker
 export const REQ_RUN = 0
@@ -106,8 +105,7 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
     const plainPayload = isIdentity(fields)
     const checkPayload = checker(fields)
     codec = {
-      // an instance its constructor validated is sent as it is; any other one is checked first
-      encode: plainPayload ? (task) => validated.has(task) ? Either.right(task) : checkPayload(task) : Schema.encodeEither(self),
+      encode: plainPayload ? checkPayload : Schema.encodeEither(self),
       decode: plainPayload
         ? (u) => Either.right(new ctor(u, true))
         : Schema.decodeUnknownEither(self),

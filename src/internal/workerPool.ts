@@ -5,9 +5,10 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { type EncodeError, InvalidOptions, type WorkerPoolError } from "../Errors.js"
+import { type EncodeError, InvalidOptions, WorkerCrashed, type WorkerPoolError } from "../Errors.js"
 import * as Job from "../Job.js"
 import * as WorkerPool from "../services/WorkerPool.js"
 
@@ -79,6 +80,18 @@ const withRequest = <A, E>(
 
 const stoppedAlready = (onStopped: () => void) => onStopped()
 
+const isCrash = (error: unknown): boolean => error instanceof WorkerCrashed
+
+/** Runs `effect` again when it fails with WorkerCrashed, as the caller's Schedule allows. */
+const retryCrashes = <A, E>(
+  effect: Effect.Effect<A, E>,
+  retry: WorkerPool.WorkerPool.RunOptions["retry"]
+): Effect.Effect<A, E> =>
+  retry === undefined
+    ? effect
+    // only crashes reach the Schedule (`while`), so one made for WorkerCrashed serves
+    : Effect.retry(effect, { schedule: retry as Schedule.Schedule<unknown, E>, while: isCrash })
+
 export const make = (core: Core, workers: number, concurrency: number): WorkerPool.WorkerPool => {
   const capacity = workers * concurrency
 
@@ -87,12 +100,20 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
     options?: WorkerPool.WorkerPool.RunOptions
   ): Effect.Effect<Task.Success<T>, WorkerPool.Error<T>> =>
     withRequest(task, options, (request) =>
-      Effect.async((resume) => {
-        const cancel = core.submit(request, (result) => resume(exitOf(task, result)))
-        return Effect.sync(cancel)
-      }))
+      retryCrashes(
+        Effect.async<Task.Success<T>, WorkerPool.Error<T>>((resume) => {
+          const cancel = core.submit(request, (result) => resume(exitOf(task, result)))
+          return Effect.sync(cancel)
+        }),
+        options?.retry
+      ))
 
-  const runChunk = (tasks: ReadonlyArray<Task.Any>, timeoutMs: number | undefined, isolate: boolean) =>
+  const runChunk = (
+    tasks: ReadonlyArray<Task.Any>,
+    timeoutMs: number | undefined,
+    isolate: boolean,
+    retry: WorkerPool.WorkerPool.RunOptions["retry"]
+  ) =>
     Effect.withFiberRuntime<ChunkOutcome, WorkerPoolError>((fiber) => {
       const payload: Array<unknown> = new Array(tasks.length)
       for (let i = 0; i < tasks.length; i++) {
@@ -101,10 +122,19 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
         payload[i] = encoded.right
       }
       const request = { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span: spanOf(fiber) }
-      return Effect.async((resume) => {
-        const cancel = core.submit(request, (result) => resume(Exit.succeed(chunkOutcome(tasks, result))))
+      const once = Effect.async<ChunkOutcome, WorkerPoolError>((resume) => {
+        const cancel = core.submit(request, (result) =>
+          resume(
+            retry !== undefined && isCrash(result)
+              ? Exit.fail(result as WorkerPoolError)
+              : Exit.succeed(chunkOutcome(tasks, result))
+          ))
         return Effect.sync(cancel)
       })
+      return retry === undefined ? once : Effect.catchAll(
+        retryCrashes(once, retry),
+        (error): Effect.Effect<ChunkOutcome> => Effect.succeed([[], Exit.fail(error)])
+      )
     })
 
   // Input -> chunks of [index, task], pulled lazily, sized by the chunking policy.
@@ -167,7 +197,7 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
         const entries = Chunk.toReadonlyArray(chunk)
         const started = performance.now()
         return Effect.map(
-          runChunk(entries.map((entry) => entry[1]), timeoutMs, options?.isolate ?? false),
+          runChunk(entries.map((entry) => entry[1]), timeoutMs, options?.isolate ?? false, options?.retry),
           ([values, stop]) => {
             adapt(policy, values.length, started)
             if (options?.onProgress !== undefined) {
@@ -213,7 +243,7 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
             const end = Math.min(n, start + chunkSize)
             const tasks: Array<T> = new Array(end - start)
             for (let i = start; i < end; i++) tasks[i - start] = f(items[i]!, i)
-            return Effect.flatMap(runChunk(tasks, timeoutMs, options?.isolate ?? false), ([values, stop]) => {
+            return Effect.flatMap(runChunk(tasks, timeoutMs, options?.isolate ?? false, options?.retry), ([values, stop]) => {
               for (let i = 0; i < values.length; i++) results[start + i] = values[i] as Task.Success<T>
               if (options?.onProgress !== undefined) {
                 done += values.length
@@ -236,6 +266,8 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
     task: T,
     options?: WorkerPool.WorkerPool.RunOptions
   ): Effect.Effect<Job.Job<Task.Success<T>, WorkerPool.Error<T>>> =>
+    // retrying needs a fiber to run the Schedule; it ends with the task (or with the pool, which fails it)
+    options?.retry !== undefined ? Effect.map(Effect.forkDaemon(run(task, options)), Job.fromFiber) :
     Effect.withFiberRuntime((fiber) => {
       const request = toRequest(task, options, fiber)
       return Exit.succeed(Job.unsafeMake<Task.Success<T>, WorkerPool.Error<T>>((done) => {

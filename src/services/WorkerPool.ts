@@ -25,9 +25,10 @@
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as Schedule from "effect/Schedule"
 import type * as Stream from "effect/Stream"
 import type * as Scope from "effect/Scope"
-import type { EncodeError, InvalidOptions, WorkerPoolError } from "../Errors.js"
+import type { EncodeError, InvalidOptions, WorkerCrashed, WorkerPoolError } from "../Errors.js"
 import type { TaskChannel } from "../TaskChannel.js"
 import type * as Job from "../Job.js"
 import type * as Task from "../Task.js"
@@ -111,6 +112,14 @@ export declare namespace WorkerPool {
      * Child processes copy.
      */
     readonly transfer?: ReadonlyArray<ArrayBuffer | MessagePortLike> | undefined
+    /**
+     * Run the task again when its worker crashes under it (`WorkerCrashed`),
+     * as often and as late as this Schedule allows: `Schedule.recurs(2)`, or
+     * with a backoff. Only crashes are retried, not the task's own failures,
+     * defects or timeouts. For `map` and `stream`, a chunk whose worker
+     * crashed runs again whole. Without it, a crash fails the caller.
+     */
+    readonly retry?: Schedule.Schedule<unknown, WorkerCrashed> | undefined
   }
 
   /**

@@ -3,7 +3,21 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { afterAll } from "vitest"
-import { Cause, Chunk, type Duration, Effect, Exit, Fiber, Layer, ManagedRuntime, Metric, Option, Scope, Stream } from "effect"
+import {
+  Cause,
+  Chunk,
+  type Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  ManagedRuntime,
+  Metric,
+  Option,
+  Schedule,
+  Scope,
+  Stream
+} from "effect"
 import { join } from "node:path"
 import { Errors, Exchange, JobServer, Metrics, Parallel, WorkerPool } from "../../src/index.js"
 import {
@@ -36,6 +50,8 @@ export interface PoolOptions {
   readonly spawnAttempts?: number
   readonly maxTasksPerWorker?: number
   readonly maxHeapMb?: number
+  /** Start workers from a bundle of the module (threads and processes; the test layer runs in-process anyway). */
+  readonly bundle?: boolean
 }
 
 export type MakeLayer = (options: PoolOptions) => Layer.Layer<WorkerPool.WorkerPool, unknown>
@@ -448,6 +464,23 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
         ["uncaught", (error) => assert.include(error.reason, "uncaught in worker")]
       ]
       if (kind === "process") crashes.push(["signal", (error) => assert.strictEqual(error.signal, "SIGKILL")])
+      it.live("with a retry Schedule a task whose worker died runs again on the replacement (run, submit, map)", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const dir = tempDir()
+          const dieOnce = (name: string) => new Die({ how: "exit", code: 3, once: join(dir, name) })
+          yield* p.run(dieOnce("run"), { retry: Schedule.recurs(1) })
+          yield* (yield* p.submit(dieOnce("submit"), { retry: Schedule.recurs(1) }))
+          // a chunk whose worker died runs again whole: each item dies once, so the chunk runs 3 times
+          const out = yield* p.map([0, 1], (i) => dieOnce(`map-${i}`), { chunkSize: 2, retry: Schedule.recurs(2) })
+          assert.strictEqual(out.length, 2)
+          // when the Schedule runs out, the crash reaches the caller
+          const always = new Die({ how: "exit", code: 3 })
+          assert.instanceOf(yield* Effect.flip(p.run(always, { retry: Schedule.recurs(1) })), Errors.WorkerCrashed)
+          assert.strictEqual(yield* p.run(new Square({ x: 3 })), 9)
+          // (a bundled worker restarts in a fraction of the time of one that loads TypeScript through tsx)
+        }).pipe(Effect.provide(pool({ size: 1, bundle: true }))))
+
       for (const [how, check] of crashes) {
         it.live(`a worker that dies (${how}) fails only its task, and is replaced with its Layer rebuilt`, () =>
           Effect.gen(function*() {
