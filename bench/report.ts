@@ -353,8 +353,10 @@ export const render = (
     if (scenario === "startup" && prepared.length > 0) {
       out.push("")
       out.push(
-        `effect-parallel starts its workers from a bundle of the worker module (\`bundle\` option), built by the first pool after any change and reused by every later one. The harness runs that first start once before the repeats; the repeats measure starts that reuse the bundle. First start, bundle built: ${
-          prepared.map(([id, ms]) => `${libs.find((lib) => lib.id === id)?.label ?? id} ${sig(ms)} ms`).join(", ")
+        `effect-parallel starts its workers from a bundle of the worker module (\`bundle\` option), built by the first pool after any change and reused by every later one. The harness runs one start of each before the repeats; the repeats measure starts that reuse the bundle. Those first starts, in order: ${
+          prepared.map(([id, ms], i) =>
+            `${libs.find((lib) => lib.id === id)?.label ?? id} ${sig(ms)} ms (${i === 0 ? "bundle built" : "bundle reused"})`
+          ).join(", ")
         }.`
       )
     }

@@ -267,7 +267,10 @@ const main = async () => {
       durationSec: (performance.now() - started) / 1000
     }
     fs.mkdirSync(path.dirname(out), { recursive: true })
-    fs.writeFileSync(out, render(info, libs, scenarios, results))
+    // the hand-kept log of optimisations and their measured effect goes with every report
+    const optimisationsFile = path.join(root, "bench", "OPTIMISATIONS.md")
+    const optimisations = fs.existsSync(optimisationsFile) ? `\n${fs.readFileSync(optimisationsFile, "utf8")}` : ""
+    fs.writeFileSync(out, render(info, libs, scenarios, results) + optimisations)
     fs.writeFileSync(out.replace(/\.md$/, "") + ".json", JSON.stringify({ info, results }, null, 2) + "\n")
     log(`bench: wrote ${path.relative(process.cwd(), out)} in ${Math.round(info.durationSec)} s`)
   } finally {
