@@ -12,8 +12,8 @@ import { JobServer } from "../src/index.js"
 import * as ClusterJobServer from "../src/layers/ClusterJobServer.js"
 import { prune } from "../src/internal/cluster/prune.js"
 import { awaitReady, killAll, type RunnerProcess, startRunner } from "./fixtures/cluster-runners.js"
-import { Work } from "./fixtures/cluster-tasks.js"
-import { tempDir } from "./helpers.js"
+import { Hold, Work } from "./fixtures/cluster-tasks.js"
+import { fileSays, tempDir, waitFor } from "./helpers.js"
 
 const secret = "correct horse battery staple"
 const dir = tempDir()
@@ -140,6 +140,19 @@ describe.sequential("Cluster", () => {
     expect(out.ncpus).toBe(4)
     expect(out.table).toContain("job count | % of all jobs | job time sum | time per job | job server")
     expect(out.resize._tag).toBe("InvalidOptions")
+  }, 120_000)
+
+  it("interrupting a job interrupts its task on the runner", async () => {
+    const marker = path.join(dir, "hold")
+    const out = await Effect.gen(function*() {
+      const server = yield* JobServer.JobServer
+      const job = yield* server.submit(new Hold({ marker }))
+      yield* waitFor("the job to start on a runner", () => fileSays(marker) === "started", 60_000)
+      yield* job.interrupt
+      yield* waitFor("the runner to interrupt it", () => fileSays(marker) === "interrupted", 30_000)
+      return yield* Effect.exit(job.await)
+    }).pipe(Effect.provide(client("interrupt")), Effect.scoped, Effect.runPromise)
+    expect(Exit.isInterrupted(out)).toBe(true)
   }, 120_000)
 
   it("refuses a wrong secret typed: the client, a raw request, and a runner; no job runs", async () => {

@@ -8,9 +8,9 @@ export const fixture = (name: string): URL => new URL(`./fixtures/${name}`, impo
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), "effect-parallel-"))
 
 /** Waits for a condition that another thread or process makes true (polled, bounded). */
-export const waitFor = (what: string, condition: () => boolean) =>
+export const waitFor = (what: string, condition: () => boolean, millis = 20_000) =>
   Effect.suspend(() => condition() ? Effect.void : Effect.fail(what)).pipe(
-    Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo("20 seconds"))),
+    Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo(millis))),
     Effect.orDieWith((what) => new Error(`timed out waiting for ${what}`))
   )
 
