@@ -65,6 +65,21 @@ describe("NodeWorkerPool bundle option", () => {
       assert.deepStrictEqual(bundles(cacheDir), [bundle])
     })))
 
+  it.live("external packages stay out of the bundle and load from node_modules", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { dir } = yield* scratch
+      const module = join(dir, "worker.ts")
+      writeFileSync(module, workerSource("x + 1"))
+      // inside the project, so that the bundle's own imports of external packages resolve from node_modules
+      const cacheDir = join(dir, "cache")
+      const whole = join(dir, "whole")
+      assert.strictEqual(yield* square({ module, size: 1, bundle: { cacheDir: whole } }), 8)
+      assert.strictEqual(yield* square({ module, size: 1, bundle: { cacheDir, external: ["effect", "@effect/*"] } }), 8)
+      const size = (directory: string) => statSync(join(directory, bundles(directory)[0]!)).size
+      // effect and @effect/platform are most of a worker bundle
+      assert.isBelow(size(cacheDir), size(whole) / 4)
+    })))
+
   it.live("child processes start from the bundle too", () =>
     Effect.scoped(Effect.gen(function*() {
       const { cacheDir, dir } = yield* scratch

@@ -13,7 +13,7 @@ import * as ClusterJobServer from "../src/layers/ClusterJobServer.js"
 import { prune } from "../src/internal/cluster/prune.js"
 import { awaitReady, killAll, type RunnerProcess, startRunner } from "./fixtures/cluster-runners.js"
 import { Hold, Work } from "./fixtures/cluster-tasks.js"
-import { fileSays, tempDir, waitFor } from "./helpers.js"
+import { childPids, fileSays, isAlive, tempDir, waitFor } from "./helpers.js"
 
 const secret = "correct horse battery staple"
 const dir = tempDir()
@@ -60,7 +60,8 @@ let b: RunnerProcess
 beforeAll(async () => {
   a = await startRunner({ storage, secret })
   await awaitReady(a)
-  b = await startRunner({ storage, secret })
+  // b runs its jobs in child processes (`serve --processes`), a on worker threads
+  b = await startRunner({ storage, secret, extra: ["--processes"] })
   await awaitReady(b)
 }, 180_000)
 
@@ -82,6 +83,9 @@ describe.sequential("Cluster", () => {
     // each job ran exactly once, on the runner the stats name
     expect(ofClient(a, "spread").length).toBe(byNode.get(a.node)!.jobs)
     expect(ofClient(b, "spread").length).toBe(byNode.get(b.node)!.jobs)
+    // a's pool is threads, b's (`--processes`) two child processes
+    expect(childPids(a.pid).length).toBe(0)
+    expect(childPids(b.pid).length).toBe(2)
   }, 120_000)
 
   it("a resubmit with the same job ids is answered from storage, not run again", async () => {
@@ -196,6 +200,8 @@ describe.sequential("Cluster", () => {
 
   it("SIGKILL of a runner mid-run: all 200 results still arrive, correct", async () => {
     const victim = b
+    const children = childPids(victim.pid)
+    expect(children.length).toBe(2)
     const started = Date.now()
     let killedAt = 0
     const { results, stats } = await runJobs(200, 100, (done) => {
@@ -210,6 +216,9 @@ describe.sequential("Cluster", () => {
     // every job ran on the survivor or had finished on the victim; the victim's in-flight ones ran again
     const ranOn = new Set([...ofClient(a, "sigkill"), ...ofClient(victim, "sigkill")])
     expect(ranOn.size).toBe(200)
+    // the killed runner's worker processes end with it: no orphans
+    for (let i = 0; i < 100 && children.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(children.filter(isAlive)).toEqual([])
     console.log(
       `SIGKILL: 200 jobs in ${Date.now() - started} ms; the last result ${Date.now() - killedAt} ms after the kill; ` +
         `victim ran ${ofClient(victim, "sigkill").length}, survivor ${ofClient(a, "sigkill").length}`

@@ -19,6 +19,20 @@ export const fileSays = (path: string): string | undefined => existsSync(path) ?
 /** The number of OS threads of this process (Linux). */
 export const threadCount = (): number => readdirSync("/proc/self/task").length
 
+/** The pids of the live child processes of `pid` whose command is `comm` (Linux). */
+export const childPids = (pid: number, comm = "node"): Array<number> =>
+  readdirSync("/proc").filter((name) => /^\d+$/.test(name)).flatMap((name) => {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8")
+      const close = stat.lastIndexOf(")")
+      const command = stat.slice(stat.indexOf("(") + 1, close)
+      const ppid = Number(stat.slice(close + 2).split(" ")[1])
+      return ppid === pid && command === comm ? [Number(name)] : []
+    } catch {
+      return []
+    }
+  })
+
 export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)

@@ -88,8 +88,10 @@ export declare namespace NodeWorkerPool {
      * times faster (TypeScript modules need no loader either). The bundle is
      * cached (by default in `node_modules/.cache/effect-parallel`) and
      * rebuilt when any of its inputs changes. `external` lists packages to
-     * load from node_modules instead (native addons). Code that finds files
-     * from `import.meta.url` sees the bundle's location. Defaults to false.
+     * load from node_modules instead (native addons); they are resolved from
+     * the bundle's location, so keep `cacheDir` inside the project (as the
+     * default is). Code that finds files from `import.meta.url` sees the
+     * bundle's location. Defaults to false.
      */
     readonly bundle?: boolean | {
       readonly cacheDir?: string | undefined
