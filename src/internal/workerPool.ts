@@ -80,6 +80,10 @@ const withRequest = <A, E>(
 
 const stoppedAlready = (onStopped: () => void) => onStopped()
 
+/** Interrupting a caller cancels its task and waits until the task has stopped in its worker. */
+const untilStopped = (cancel: (onStopped: () => void) => void): Effect.Effect<void> =>
+  Effect.async<void>((resume) => cancel(() => resume(Effect.void)))
+
 const isCrash = (error: unknown): boolean => error instanceof WorkerCrashed
 
 /** Runs `effect` again when it fails with WorkerCrashed, as the caller's Schedule allows. */
@@ -103,7 +107,7 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
       retryCrashes(
         Effect.async<Task.Success<T>, WorkerPool.Error<T>>((resume) => {
           const cancel = core.submit(request, (result) => resume(exitOf(task, result)))
-          return Effect.sync(cancel)
+          return untilStopped(cancel)
         }),
         options?.retry
       ))
@@ -129,7 +133,7 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
               ? Exit.fail(result as WorkerPoolError)
               : Exit.succeed(chunkOutcome(tasks, result))
           ))
-        return Effect.sync(cancel)
+        return untilStopped(cancel)
       })
       return retry === undefined ? once : Effect.catchAll(
         retryCrashes(once, retry),
