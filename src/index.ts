@@ -96,6 +96,11 @@ export * as SharedEvent from "./SharedEvent.js"
 /**
  * @since 0.1.0
  */
+export * as SharedCondition from "./SharedCondition.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as SharedLock from "./SharedLock.js"
 
 /**

@@ -37,7 +37,7 @@ const Proto = {
 
 export const isSharedLock: (u: unknown) => u is api.SharedLock = shared.isRecordWith(TypeId) as any
 
-const fromBuffer = (buffer: SharedArrayBuffer): Lock | string => {
+export const fromBuffer = (buffer: SharedArrayBuffer): Lock | string => {
   if (buffer.byteLength !== WORDS * 4) return `expected ${WORDS * 4} bytes, got ${buffer.byteLength}`
   const i32 = new Int32Array(buffer)
   const self = Object.create(Proto)
@@ -163,6 +163,43 @@ export const acquireScoped = <E>(
     Effect.uninterruptibleMask((restore) =>
       Effect.zipRight(acquireWith(self, restore, ms, onTimeout), Effect.addFinalizer(() => release(self)))
     ))
+
+/**
+ * For a condition's wait: lets go of the lock completely (every hold of a reentrant lock), and says
+ * how many holds to take back. Dies if the lock is not held (by this fiber, for a reentrant lock).
+ */
+export const releaseAll = (lock: api.SharedLock, what: string): Effect.Effect<number> => {
+  const self = lock as Lock
+  if (!self.reentrant) {
+    return Effect.suspend(() =>
+      Atomics.load(self.i32, STATE) === UNLOCKED
+        ? shared.die(`${what}: the condition's lock is not held`)
+        : Effect.as(unlock(self), 1)
+    )
+  }
+  return Effect.flatMap(FiberRef.get(held), (counts) => {
+    const count = heldCount(self, counts)
+    if (count === 0) return shared.die(`${what}: this fiber does not hold the condition's lock`)
+    return Effect.as(Effect.zipRight(FiberRef.set(held, HashMap.remove(counts, self.key)), unlock(self)), count)
+  })
+}
+
+/** Takes the lock back with `count` holds after `releaseAll`; waits for it uninterruptibly. */
+export const reacquire = (lock: api.SharedLock, count: number): Effect.Effect<void> => {
+  const self = lock as Lock
+  // no timeout, so never onTimeout; `restore` is the identity: the wait is uninterruptible
+  const acquire: Effect.Effect<void> = Effect.asVoid(
+    shared.blockingLoop<true, never>(lockAttempt(self.i32), (effect) => effect, undefined, () => Effect.never)
+  )
+  return self.reentrant ? Effect.zipRight(acquire, FiberRef.update(held, HashMap.set(self.key, count))) : acquire
+}
+
+/** Whether the lock is held (for a reentrant lock: by this fiber). */
+export const isHeld = (lock: api.SharedLock): Effect.Effect<boolean> => {
+  const self = lock as Lock
+  if (!self.reentrant) return Effect.sync(() => Atomics.load(self.i32, STATE) !== UNLOCKED)
+  return Effect.map(FiberRef.get(held), (counts) => heldCount(self, counts) > 0)
+}
 
 export const isLocked = (self: api.SharedLock): Effect.Effect<boolean> =>
   Effect.sync(() => Atomics.load((self as Lock).i32, STATE) !== UNLOCKED)
