@@ -80,6 +80,17 @@ describe("NodeWorkerPool bundle option", () => {
       assert.isBelow(size(cacheDir), size(whole) / 4)
     })))
 
+  it.live("by default the bundle is cached in the nearest node_modules above the module", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { dir } = yield* scratch
+      // the module's own folder has a node_modules (empty: its imports still resolve further up)
+      mkdirSync(join(dir, "node_modules"))
+      const module = join(dir, "worker.ts")
+      writeFileSync(module, workerSource("x - 1"))
+      assert.strictEqual(yield* square({ module, size: 1, bundle: true }), 6)
+      assert.strictEqual(bundles(join(dir, "node_modules", ".cache", "effect-parallel")).length, 1)
+    })))
+
   it.live("child processes start from the bundle too", () =>
     Effect.scoped(Effect.gen(function*() {
       const { cacheDir, dir } = yield* scratch

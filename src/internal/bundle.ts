@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { SpawnError } from "../Errors.js"
@@ -13,7 +14,11 @@ import { SpawnError } from "../Errors.js"
  * any input changes, so a pool started again reuses it.
  */
 export interface BundleOptions {
-  /** Where bundles are cached. Defaults to `node_modules/.cache/effect-parallel` under the working directory. */
+  /**
+   * Where bundles are cached. Defaults to `node_modules/.cache/effect-parallel` in the nearest folder
+   * above the worker module that has a `node_modules` (so that external packages resolve from the
+   * bundle), or the system's temporary folder.
+   */
   readonly cacheDir?: string | undefined
   /** Packages left out of the bundle and loaded from node_modules (native addons, for one). */
   readonly external?: ReadonlyArray<string> | undefined
@@ -66,7 +71,12 @@ const unchanged = (manifest: Manifest): boolean =>
     }
   })
 
-const defaultCacheDir = () => path.join(process.cwd(), "node_modules", ".cache", "effect-parallel")
+const defaultCacheDir = (entry: string): string => {
+  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "node_modules"))) return path.join(dir, "node_modules", ".cache", "effect-parallel")
+    if (path.dirname(dir) === dir) return path.join(os.tmpdir(), "effect-parallel-bundles")
+  }
+}
 
 /**
  * The URL of an up-to-date bundle of `moduleUrl` (a `file:` URL), built now
@@ -79,7 +89,7 @@ export const prepare = (moduleUrl: string, options: BundleOptions): Effect.Effec
     if (!moduleUrl.startsWith("file:")) return Effect.fail(fail(moduleUrl, "bundle: true needs a file module"))
     const entry = fileURLToPath(moduleUrl)
     if (!fs.existsSync(entry)) return Effect.fail(fail(moduleUrl, `the worker module ${entry} does not exist`))
-    const cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir())
+    const cacheDir = path.resolve(options.cacheDir ?? defaultCacheDir(entry))
     const external = [...(options.external ?? [])].sort()
     const key = createHash("sha256")
       .update(JSON.stringify([entry, external, process.version]))

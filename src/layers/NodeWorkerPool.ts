@@ -86,8 +86,9 @@ export declare namespace NodeWorkerPool {
      * esbuild (an optional peer dependency) and start workers from it: a
      * worker then loads one module instead of hundreds, and starts several
      * times faster (TypeScript modules need no loader either). The bundle is
-     * cached (by default in `node_modules/.cache/effect-parallel`) and
-     * rebuilt when any of its inputs changes. `external` lists packages to
+     * cached (by default in `node_modules/.cache/effect-parallel` of the
+     * nearest folder above the module with a `node_modules`) and rebuilt
+     * when any of its inputs changes. `external` lists packages to
      * load from node_modules instead (native addons); they are resolved from
      * the bundle's location, so keep `cacheDir` inside the project (as the
      * default is). Code that finds files from `import.meta.url` sees the
