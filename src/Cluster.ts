@@ -131,6 +131,8 @@ export interface RunnerOptions {
   readonly tasks: string | URL
   /** Worker threads (default) or child processes. */
   readonly kind?: "thread" | "process" | undefined
+  /** Start the local workers from a bundle of the tasks module (see `NodeWorkerPool`'s `bundle`). Defaults to false. */
+  readonly bundle?: boolean | undefined
   /** The number of shards; must match every other node. Defaults to `defaultShardsPerGroup`. */
   readonly shardsPerGroup?: number | undefined
   /** Failover timings; must match every other node. */

@@ -58,7 +58,8 @@ let a: RunnerProcess
 let b: RunnerProcess
 
 beforeAll(async () => {
-  a = await startRunner({ storage, secret })
+  // a starts its worker threads from a bundle of the tasks module (`serve --bundle`)
+  a = await startRunner({ storage, secret, extra: ["--bundle"] })
   await awaitReady(a)
   // b runs its jobs in child processes (`serve --processes`), a on worker threads
   b = await startRunner({ storage, secret, extra: ["--processes"] })

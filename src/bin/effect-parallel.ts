@@ -53,6 +53,9 @@ const serve = Command.make("serve", {
     Options.withDescription("the tasks module (default-exports a TaskRunner), the same on every node")
   ),
   processes: Options.boolean("processes").pipe(Options.withDescription("run jobs in child processes, not threads")),
+  bundle: Options.boolean("bundle").pipe(
+    Options.withDescription("start the workers from an esbuild bundle of the tasks module (faster starts)")
+  ),
   shards: Options.integer("shards").pipe(
     Options.withDefault(Cluster.defaultShardsPerGroup),
     Options.withDescription("shards per group: the same on every node")
@@ -79,6 +82,7 @@ const serve = Command.make("serve", {
       storage: options.storage,
       tasks: options.tasks,
       kind: options.processes ? "process" : "thread",
+      bundle: options.bundle,
       shardsPerGroup: options.shards,
       timings: {
         shardLockRefreshInterval: timing(options.lockRefresh),

@@ -148,7 +148,11 @@ export const make = (options: RunnerOptions) =>
       Layer.provide(Runners.layerRpc),
       Layer.provide(layerTransportClient(options.secret))
     )
-    const pool = NodeWorkerPool.make(options.kind ?? "thread", { module: options.tasks, size: options.workers })
+    const pool = NodeWorkerPool.make(options.kind ?? "thread", {
+      module: options.tasks,
+      size: options.workers,
+      bundle: options.bundle ?? false
+    })
     const cluster = layerHandlers(options, runner).pipe(
       Layer.provideMerge(transport),
       Layer.provide(health),
