@@ -34,6 +34,7 @@ const program = Effect.gen(function*() {
 })
 
 program.pipe(
-  Effect.provide(NodeWorkerPool.layerThreads({ module: new URL("./worker.ts", import.meta.url) })),
+  // bundle: the workers start from one cached esbuild bundle of worker.ts, not through tsx module by module
+  Effect.provide(NodeWorkerPool.layerThreads({ module: new URL("./worker.ts", import.meta.url), bundle: true })),
   Effect.runPromise
 )
