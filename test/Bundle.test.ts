@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -48,6 +48,9 @@ describe("NodeWorkerPool bundle option", () => {
       const { cacheDir, dir } = yield* scratch
       const module = join(dir, "worker.ts")
       writeFileSync(module, workerSource("x * x"))
+      // written a while ago (an input newer than the build's start is not trusted: see below)
+      const past = new Date(Date.now() - 60_000)
+      utimesSync(module, past, past)
       const options = { module, size: 1, bundle: { cacheDir } }
       assert.strictEqual(yield* square(options), 49)
       const [bundle] = bundles(cacheDir)
@@ -63,6 +66,16 @@ describe("NodeWorkerPool bundle option", () => {
       writeFileSync(module, workerSource("x * x + 1"))
       assert.strictEqual(yield* square(options), 50)
       assert.deepStrictEqual(bundles(cacheDir), [bundle])
+
+      // an input newer than the start of its build (edited while bundled): used, but built again next time
+      writeFileSync(module, workerSource("x * x + 2"))
+      const future = new Date(Date.now() + 60_000)
+      utimesSync(module, future, future)
+      assert.strictEqual(yield* square(options), 51)
+      const rebuiltAt = statSync(join(cacheDir, bundle!)).mtimeMs
+      yield* Effect.sleep("20 millis")
+      assert.strictEqual(yield* square(options), 51)
+      assert.isAbove(statSync(join(cacheDir, bundle!)).mtimeMs, rebuiltAt)
     })))
 
   it.live("external packages stay out of the bundle and load from node_modules", () =>

@@ -105,45 +105,68 @@ export const prepare = (moduleUrl: string, options: BundleOptions): Effect.Effec
     return loadEsbuild(moduleUrl).pipe(
       Effect.flatMap((esbuild) =>
         Effect.tryPromise({
-          try: async () => {
-            fs.mkdirSync(cacheDir, { recursive: true })
-            // built beside, then renamed: a pool starting meanwhile never reads half a file
-            const temp = `${base}.${process.pid}.${Date.now()}.tmp.mjs`
-            const result = await esbuild.build({
-              entryPoints: [entry],
-              outfile: temp,
-              bundle: true,
-              format: "esm",
-              platform: "node",
-              target: `node${process.versions.node.split(".")[0]}`,
-              external,
-              banner: { js: BANNER },
-              sourcemap: "linked",
-              metafile: true,
-              logLevel: "silent",
-              absWorkingDir: process.cwd()
-            })
-            const inputs = Object.keys(result.metafile?.inputs ?? {}).flatMap((input) => {
-              const file = path.resolve(process.cwd(), input.replace(/^[a-z-]+:/, ""))
-              try {
-                const stat = fs.statSync(file)
-                return [[file, stat.size, stat.mtimeMs] as const]
-              } catch {
-                return []
-              }
-            })
-            fs.renameSync(`${temp}.map`, `${outfile}.map`)
-            const code = fs.readFileSync(temp, "utf8")
-            fs.writeFileSync(temp, code.replace(/sourceMappingURL=.*\.map\s*$/, `sourceMappingURL=${path.basename(outfile)}.map\n`))
-            fs.renameSync(temp, outfile)
-            fs.writeFileSync(manifestFile, JSON.stringify({ inputs } satisfies Manifest))
-            return pathToFileURL(outfile).href
-          },
+          try: () => build(esbuild, entry, external, cacheDir, base),
           catch: (error) => fail(moduleUrl, `could not bundle the worker module: ${describeBuildError(error)}`)
         })
       )
     )
   })
+
+/** Builds `base`.mjs (+ .map) and its manifest; returns the bundle's URL. */
+const build = async (
+  esbuild: Esbuild,
+  entry: string,
+  external: ReadonlyArray<string>,
+  cacheDir: string,
+  base: string
+): Promise<string> => {
+  const outfile = `${base}.mjs`
+  fs.mkdirSync(cacheDir, { recursive: true })
+  // built beside, then renamed: a pool starting meanwhile never reads half a file
+  const temp = `${base}.${process.pid}.${Date.now()}.tmp.mjs`
+  const buildStart = Date.now()
+  try {
+    const result = await esbuild.build({
+      entryPoints: [entry],
+      outfile: temp,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: `node${process.versions.node.split(".")[0]}`,
+      external,
+      banner: { js: BANNER },
+      sourcemap: "linked",
+      metafile: true,
+      logLevel: "silent",
+      absWorkingDir: process.cwd()
+    })
+    const inputs = Object.keys(result.metafile?.inputs ?? {}).flatMap((input) => {
+      const file = path.resolve(process.cwd(), input.replace(/^[a-z-]{2,}:/, ""))
+      try {
+        const stat = fs.statSync(file)
+        return [[file, stat.size, stat.mtimeMs] as const]
+      } catch {
+        return []
+      }
+    })
+    fs.renameSync(`${temp}.map`, `${outfile}.map`)
+    const code = fs.readFileSync(temp, "utf8")
+    fs.writeFileSync(temp, code.replace(/sourceMappingURL=.*\.map\s*$/, `sourceMappingURL=${path.basename(outfile)}.map\n`))
+    fs.renameSync(temp, outfile)
+    // An input edited while it was being bundled: use this bundle now, but record no manifest, so that the
+    // next start builds again.
+    const manifestFile = `${base}.json`
+    if (inputs.every(([, , mtimeMs]) => mtimeMs < buildStart)) {
+      fs.writeFileSync(manifestFile, JSON.stringify({ inputs } satisfies Manifest))
+    } else {
+      fs.rmSync(manifestFile, { force: true })
+    }
+    return pathToFileURL(outfile).href
+  } finally {
+    fs.rmSync(temp, { force: true })
+    fs.rmSync(`${temp}.map`, { force: true })
+  }
+}
 
 const describeBuildError = (error: unknown): string => {
   const errors = (error as { errors?: ReadonlyArray<{ text: string; location?: { file: string; line: number } }> })
