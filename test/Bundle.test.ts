@@ -139,5 +139,7 @@ describe("NodeWorkerPool bundle option", () => {
       const error = yield* Effect.flip(square({ module: join(scratchRoot, "any.ts"), bundle: "yes" as never }))
       assert.instanceOf(error, Errors.InvalidOptions)
       assert.include(error.reason, "bundle")
+      const nothing = yield* Effect.flip(square({ module: join(scratchRoot, "any.ts"), bundle: null as never }))
+      assert.instanceOf(nothing, Errors.InvalidOptions)
     }))
 })

@@ -1,16 +1,10 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Fiber, FiberStatus, Schema } from "effect"
+import { Effect, Fiber, Schema } from "effect"
 import { Errors, NodeWorkerPool, Parallel, Pipe, SharedQueue } from "../src/index.js"
-import { fixture } from "./helpers.js"
+import { fixture, suspended } from "./helpers.js"
 import { Echo, QueuePing, ReceiveAll, SendAndClose } from "./fixtures/queue-tasks.js"
 
 /** Waits until a fiber is suspended, yielding to the scheduler in between. */
-const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
-  Effect.iterate(false, {
-    while: (done) => !done,
-    body: () => Effect.zipRight(Effect.yieldNow(), Effect.map(Fiber.status(fiber), FiberStatus.isSuspended))
-  })
-
 describe("Pipe", () => {
   describe("in one thread", () => {
     it.effect("messages go both ways, in order, each direction typed by its own Schema", () =>

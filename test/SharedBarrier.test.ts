@@ -1,16 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, FiberStatus, Option, TestClock } from "effect"
+import { Effect, Fiber, Option, TestClock } from "effect"
 import { NodeWorkerPool, Parallel, SharedBarrier, SharedValue } from "../src/index.js"
-import { fixture, waitFor } from "./helpers.js"
+import { fixture, suspended, waitFor } from "./helpers.js"
 import { AwaitBarrier, BarrierRounds } from "./fixtures/shared-tasks.js"
 
 const threads = (size: number) => NodeWorkerPool.layerThreads({ module: fixture("shared-worker.ts"), size })
-
-const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
-  Effect.iterate(false, {
-    while: (done) => !done,
-    body: () => Effect.zipRight(Effect.yieldNow(), Effect.map(Fiber.status(fiber), FiberStatus.isSuspended))
-  })
 
 describe("SharedBarrier", () => {
   describe("in one thread", () => {

@@ -1,19 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, FiberStatus } from "effect"
+import { Cause, Effect, Exit, Fiber } from "effect"
 import { NodeWorkerPool, Parallel, SharedCondition, SharedLock, SharedValue } from "../src/index.js"
 import { Consume } from "./fixtures/shared-tasks.js"
-import { fixture } from "./helpers.js"
+import { defectMessage, fixture, suspended } from "./helpers.js"
 
 const threads = (size: number) => NodeWorkerPool.layerThreads({ module: fixture("shared-worker.ts"), size })
-
-const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
-  Effect.iterate(false, {
-    while: (done) => !done,
-    body: () => Effect.zipRight(Effect.yieldNow(), Effect.map(Fiber.status(fiber), FiberStatus.isSuspended))
-  })
-
-const defectMessage = (exit: Exit.Exit<unknown, unknown>) =>
-  Exit.isFailure(exit) ? String((Cause.squash(exit.cause) as Error).message) : ""
 
 describe("SharedCondition", () => {
   describe("in one thread", () => {

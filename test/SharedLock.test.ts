@@ -1,18 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, FiberStatus, Option, Schema, TestClock } from "effect"
+import { Effect, Exit, Fiber, Option, Schema, TestClock } from "effect"
 import { NodeWorkerPool, Parallel, SharedEvent, SharedLock, SharedValue } from "../src/index.js"
-import { fixture, waitFor } from "./helpers.js"
+import { fixture, suspended, waitFor } from "./helpers.js"
 import { AcquireWithin, AtomicIncrement, HoldLock, LockedIncrement, WaitForLock } from "./fixtures/shared-tasks.js"
 
 const threads = (size: number) => NodeWorkerPool.layerThreads({ module: fixture("shared-worker.ts"), size })
 
 /** Waits until a fiber is suspended (parked on the lock), yielding to the scheduler in between. */
-const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
-  Effect.iterate(false, {
-    while: (done) => !done,
-    body: () => Effect.zipRight(Effect.yieldNow(), Effect.map(Fiber.status(fiber), FiberStatus.isSuspended))
-  })
-
 describe("SharedLock", () => {
   describe("in one thread", () => {
     it.effect("acquire, tryAcquire, release, isLocked", () =>

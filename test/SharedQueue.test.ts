@@ -1,7 +1,7 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, FiberStatus, Option, Schema, TestClock } from "effect"
+import { Effect, Exit, Fiber, Option, Schema, TestClock } from "effect"
 import { Errors, NodeWorkerPool, Parallel, SharedArray, SharedEvent, SharedQueue, SharedValue } from "../src/index.js"
-import { fixture, waitFor } from "./helpers.js"
+import { defectMessage, fixture, suspended, waitFor } from "./helpers.js"
 import {
   Consume,
   OfferEach,
@@ -17,17 +17,8 @@ const threads = (size: number) =>
   NodeWorkerPool.layerThreads({ module: fixture("queue-worker.ts"), size, spawnTimeout: "2 minutes" })
 
 /** Waits until a fiber is suspended (parked on the queue), yielding to the scheduler in between. */
-const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
-  Effect.iterate(false, {
-    while: (done) => !done,
-    body: () => Effect.zipRight(Effect.yieldNow(), Effect.map(Fiber.status(fiber), FiberStatus.isSuspended))
-  })
-
 const numbers = (capacity: number, bytes?: number) =>
   SharedQueue.make(Schema.Number, bytes === undefined ? { capacity } : { capacity, bytes })
-
-const defectMessage = <A, E>(exit: Exit.Exit<A, E>): string =>
-  Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "not a failure"
 
 describe("SharedQueue", () => {
   describe("in one thread", () => {

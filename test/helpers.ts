@@ -1,4 +1,4 @@
-import { Effect, Schedule } from "effect"
+import { Cause, Effect, Exit, Fiber, FiberStatus, Schedule } from "effect"
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -13,6 +13,17 @@ export const waitFor = (what: string, condition: () => boolean, millis = 20_000)
     Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo(millis))),
     Effect.orDieWith((what) => new Error(`timed out waiting for ${what}`))
   )
+
+/** Waits until `fiber` is suspended (blocked in an async wait), yielding between looks. */
+export const suspended = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
+  Effect.iterate(false, {
+    while: (done) => !done,
+    body: () => Effect.zipRight(Effect.yieldNow(), Effect.map(Fiber.status(fiber), FiberStatus.isSuspended))
+  })
+
+/** The rendered cause of a failed exit (a defect's message included). */
+export const defectMessage = <A, E>(exit: Exit.Exit<A, E>): string =>
+  Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "not a failure"
 
 export const fileSays = (path: string): string | undefined => existsSync(path) ? readFileSync(path, "utf8") : undefined
 

@@ -23,6 +23,9 @@ export interface Core {
  */
 export type Cancel = (onStopped?: () => void) => void
 
+/** The Cancel of a request that never reached a worker: it has nothing to stop. */
+export const stoppedAlready: Cancel = (onStopped) => onStopped?.()
+
 /** A live view of one worker. */
 export interface WorkerInfo {
   readonly id: number

@@ -49,7 +49,10 @@ export const makeCore = (
     if (kind === "process" && options.resourceLimits !== undefined) {
       return yield* new InvalidOptions({ reason: "resourceLimits apply to worker threads only" })
     }
-    if (options.bundle !== undefined && typeof options.bundle !== "boolean" && typeof options.bundle !== "object") {
+    if (
+      options.bundle !== undefined && typeof options.bundle !== "boolean" &&
+      (typeof options.bundle !== "object" || options.bundle === null)
+    ) {
       return yield* new InvalidOptions({ reason: "bundle must be true, false or { cacheDir, external }" })
     }
     const size = checked.size ?? cpuCount

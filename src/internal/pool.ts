@@ -18,6 +18,7 @@ import {
   type CoreRequest,
   type CoreResult,
   requestKind,
+  stoppedAlready,
   toRequest,
   type WorkerInfo
 } from "./core.js"
@@ -802,7 +803,6 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
   })
 
 const noop = () => {}
-const stoppedAlready: Cancel = (onStopped) => onStopped?.()
 const resolved = Promise.resolve()
 
 const describeSendError = (cause: unknown): string => {

@@ -178,5 +178,18 @@ export const handleSchema = <A, I extends { readonly buffer: SharedArrayBuffer }
     }
   ).annotations({ identifier: options.identifier })
 
+/** `make` memoised by its key (a Schema per element kind, built once). */
+export const memoized = <K, A>(make: (key: K) => A): (key: K) => A => {
+  const cache = new Map<K, A>()
+  return (key) => {
+    let value = cache.get(key)
+    if (value === undefined) {
+      value = make(key)
+      cache.set(key, value)
+    }
+    return value
+  }
+}
+
 /** A random 32-bit word, to tell apart handles of different memory. */
 export const randomWord = (): number => (Math.random() * 0x100000000) | 0

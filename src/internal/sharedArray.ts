@@ -108,16 +108,10 @@ export const toArray = <K extends Kind>(self: api.SharedArray<K>): Effect.Effect
 export const unsafeView = <K extends Kind>(self: api.SharedArray<K>): api.TypedArrayOf<K> =>
   cellsOf(self).view as api.TypedArrayOf<K>
 
-const schemas = new Map<Kind, Schema.Schema<any, any>>()
+const schemas = shared.memoized((kind: Kind): Schema.Schema<any, any> => makeSchema(kind))
 
-export const schema = <K extends Kind>(kind: K): Schema.Schema<api.SharedArray<K>, api.SharedArray.Encoded<K>> => {
-  let schema = schemas.get(kind)
-  if (schema === undefined) {
-    schema = makeSchema(kind)
-    schemas.set(kind, schema)
-  }
-  return schema
-}
+export const schema = <K extends Kind>(kind: K): Schema.Schema<api.SharedArray<K>, api.SharedArray.Encoded<K>> =>
+  schemas(kind) as Schema.Schema<api.SharedArray<K>, api.SharedArray.Encoded<K>>
 
 const makeSchema = <K extends Kind>(kind: K): Schema.Schema<api.SharedArray<K>, api.SharedArray.Encoded<K>> =>
   shared.handleSchema({

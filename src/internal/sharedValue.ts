@@ -77,16 +77,10 @@ export const update = <K extends Kind>(self: api.SharedValue<K>, f: (value: Valu
 export const updateAndGet = <K extends Kind>(self: api.SharedValue<K>, f: (value: ValueOf<K>) => ValueOf<K>) =>
   Effect.sync(() => cellsOf(self).updateAndGet(0, f))
 
-const schemas = new Map<Kind, Schema.Schema<any, any>>()
+const schemas = shared.memoized((kind: Kind): Schema.Schema<any, any> => makeSchema(kind))
 
-export const schema = <K extends Kind>(kind: K): Schema.Schema<api.SharedValue<K>, api.SharedValue.Encoded<K>> => {
-  let schema = schemas.get(kind)
-  if (schema === undefined) {
-    schema = makeSchema(kind)
-    schemas.set(kind, schema)
-  }
-  return schema
-}
+export const schema = <K extends Kind>(kind: K): Schema.Schema<api.SharedValue<K>, api.SharedValue.Encoded<K>> =>
+  schemas(kind) as Schema.Schema<api.SharedValue<K>, api.SharedValue.Encoded<K>>
 
 const makeSchema = <K extends Kind>(kind: K): Schema.Schema<api.SharedValue<K>, api.SharedValue.Encoded<K>> =>
   shared.handleSchema({

@@ -11,7 +11,15 @@ import type { TaskRunner } from "../workers/TaskRunner.js"
 import { Admission } from "./admission.js"
 import { Deque } from "./deque.js"
 import { describeCause, makeExecutor } from "./executor.js"
-import type { Cancel, ChannelEvents, ChannelMessage, Core, CoreRequest, CoreResult } from "./core.js"
+import {
+  type Cancel,
+  type ChannelEvents,
+  type ChannelMessage,
+  type Core,
+  type CoreRequest,
+  type CoreResult,
+  stoppedAlready
+} from "./core.js"
 import type { WorkerPort } from "./port.js"
 import * as Wire from "./wire.js"
 import * as Metrics from "./metrics.js"
@@ -75,7 +83,6 @@ interface SimJob {
 
 /** Most handler completions are reordered by up to this many scheduler yields, drawn from the seed. */
 const MAX_YIELDS = 8
-const stoppedAlready: Cancel = (onStopped) => onStopped?.()
 
 export const makeTestCore = (
   runner: TaskRunner<never>,

@@ -15,7 +15,7 @@ import * as WorkerPool from "../services/WorkerPool.js"
 import type * as Task from "../Task.js"
 import * as Channel from "./channel.js"
 import * as Chunking from "./chunking.js"
-import type { Core, CoreRequest, CoreResult } from "./core.js"
+import { type Core, type CoreRequest, type CoreResult, stoppedAlready } from "./core.js"
 import * as Wire from "./wire.js"
 
 const toMillis = (timeout: Duration.DurationInput | undefined): number | undefined =>
@@ -78,7 +78,6 @@ const withRequest = <A, E>(
     return "_tag" in request ? Exit.fail(request) : f(request)
   })
 
-const stoppedAlready = (onStopped: () => void) => onStopped()
 
 /** Interrupting a caller cancels its task and waits until the task has stopped in its worker. */
 const untilStopped = (cancel: (onStopped: () => void) => void): Effect.Effect<void> =>

@@ -9,7 +9,6 @@ import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import type * as Redacted from "effect/Redacted"
 import * as Context from "effect/Context"
 import * as SqlMessageStorage from "@effect/cluster/SqlMessageStorage"
 import * as SqlRunnerStorage from "@effect/cluster/SqlRunnerStorage"
@@ -22,20 +21,12 @@ import { JobServer } from "../../services/JobServer.js"
 import type * as Task from "../../Task.js"
 import { formatStats, makeJobGroups } from "../jobServer.js"
 import * as auth from "./auth.js"
-import type { Timings } from "../../Cluster.js"
+import type * as ClusterJobServer from "../../layers/ClusterJobServer.js"
 import { layerConfig, settingsOf, TABLE_PREFIX } from "./config.js"
 import { decodeExit, encodeTask, JobEntity } from "./protocol.js"
 import { layerSql } from "./storage.js"
 
-export interface ClientOptions {
-  readonly storage: string
-  readonly secret: Redacted.Redacted<string>
-  readonly shardsPerGroup?: number | undefined
-  readonly timings?: Timings | undefined
-  readonly readyTimeout?: Duration.DurationInput | undefined
-  readonly minRunners?: number | undefined
-  readonly clientId?: string | undefined
-}
+export type ClientOptions = ClusterJobServer.ClusterJobServer.Options
 
 const nodeOf = (address: { readonly host: string; readonly port: number }) => `${address.host}:${address.port}`
 
