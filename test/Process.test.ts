@@ -22,7 +22,7 @@ describe("Process", () => {
             assert.strictEqual(p.pid, process.pid)
           }
           assert.strictEqual(yield* p.join, 49)
-          assert.deepStrictEqual(yield* p.exitCode, Option.some(0))
+          assert.deepStrictEqual(Option.getOrNull(yield* p.exitCode), 0)
           assert.isFalse(yield* p.isAlive)
           if (kind === "process") assert.isFalse(isAlive(p.pid!))
         }).pipe(Effect.scoped))
@@ -51,7 +51,7 @@ describe("Process", () => {
           assert.isFalse(yield* killed.isAlive)
           const error = yield* Effect.flip(killed.join)
           assert.instanceOf(error, Errors.WorkerCrashed)
-          if (kind === "process") assert.deepStrictEqual(yield* killed.signal, Option.some("SIGKILL"))
+          if (kind === "process") assert.deepStrictEqual(Option.getOrNull(yield* killed.signal), "SIGKILL")
         }).pipe(Effect.scoped))
 
       it.live("a worker that exits gives its exit code; leaving the scope ends a running worker", () =>
@@ -59,7 +59,7 @@ describe("Process", () => {
           const dies = yield* Process.spawn(new Die({ how: "exit", code: 7 }), { module, kind })
           const error = yield* Effect.flip(dies.join)
           assert.instanceOf(error, Errors.WorkerCrashed)
-          assert.deepStrictEqual(yield* dies.exitCode, Option.some(7))
+          assert.deepStrictEqual(Option.getOrNull(yield* dies.exitCode), 7)
           const marker = join(tempDir(), "park")
           const left = yield* Effect.scoped(
             Effect.tap(Process.spawn(new Park({ marker }), { module, kind }), () =>
