@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { Errors, NodeWorkerPool } from "../src/index.js"
-import { fixture } from "./helpers.js"
+import { join } from "node:path"
+import { Errors, NodeWorkerPool, WorkerPool } from "../src/index.js"
+import { Park, Square } from "./fixtures/tasks.js"
+import { fileSays, fixture, tempDir, threadCount, waitFor } from "./helpers.js"
 
 describe("NodeWorkerPool options", () => {
   const rejects = (options: NodeWorkerPool.NodeWorkerPool.Options, reason: string) =>
@@ -18,13 +20,48 @@ describe("NodeWorkerPool options", () => {
       yield* rejects({ module, concurrency: 1.5 }, "concurrency")
       yield* rejects({ module, interruptGrace: "soon" as never }, "interruptGrace")
       yield* rejects({ module: 42 as never }, "module must be a path or a URL")
+      yield* rejects({ module, idleSpin: Infinity }, "idleSpin")
       const processes = yield* Effect.flip(
         Layer.build(NodeWorkerPool.layerProcesses({ module, resourceLimits: { maxOldGenerationSizeMb: 64 } })).pipe(
           Effect.scoped
         )
       )
       assert.instanceOf(processes, Errors.InvalidOptions)
+      const spinning = yield* Effect.flip(
+        Layer.build(NodeWorkerPool.layerProcesses({ module, idleSpin: "1 millis" })).pipe(Effect.scoped)
+      )
+      assert.instanceOf(spinning, Errors.InvalidOptions)
+      assert.include(spinning.message, "idleSpin applies to worker threads only")
     }))
+
+  it.live("idleSpin: workers that poll for their next task serve sequential callers, interruptions, and close", () =>
+    Effect.gen(function*() {
+      const threadsBefore = threadCount()
+      yield* Effect.gen(function*() {
+        const pool = yield* WorkerPool.WorkerPool
+        // one task at a time: after each reply the worker polls for the next one instead of sleeping
+        for (let x = 0; x < 300; x++) assert.strictEqual(yield* pool.run(new Square({ x })), x * x)
+        // a task interrupted while the worker polls (its interruption is a message like any other)
+        const marker = join(tempDir(), "park")
+        const parked = yield* pool.submit(new Park({ marker }))
+        yield* waitFor("the task to start", () => fileSays(marker) === "started")
+        yield* parked.interrupt
+        assert.strictEqual(fileSays(marker), "interrupted")
+        assert.strictEqual(yield* pool.run(new Square({ x: 3 })), 9)
+        // then the pool closes while its worker polls: the close message is taken by the poll too (with a
+        // 30 s interruptGrace, a close that the worker missed would outlast the test)
+      }).pipe(
+        Effect.provide(
+          NodeWorkerPool.layerThreads({
+            module: fixture("worker.ts"),
+            size: 1,
+            idleSpin: "20 seconds",
+            interruptGrace: "30 seconds"
+          })
+        )
+      )
+      yield* waitFor("the worker thread to end", () => threadCount() <= threadsBefore)
+    }), 20_000)
 
   it("cpuCount is the number of cores available", () => {
     assert.isAtLeast(NodeWorkerPool.cpuCount, 1)

@@ -30,6 +30,9 @@ const durationMillis = (input: Duration.DurationInput | undefined, fallback: num
       : Effect.fail(new InvalidOptions({ reason: `${name} must be a finite duration, got ${String(input)}` }))
   })
 
+/** Idle worker threads do not poll for their next task unless asked to (see `idleSpin`). */
+const DEFAULT_IDLE_SPIN_MS = 0
+
 /** Checks the options of a Node pool and starts its scheduler in the current scope. */
 export const makeCore = (
   kind: "thread" | "process",
@@ -48,6 +51,9 @@ export const makeCore = (
     }
     if (kind === "process" && options.resourceLimits !== undefined) {
       return yield* new InvalidOptions({ reason: "resourceLimits apply to worker threads only" })
+    }
+    if (kind === "process" && options.idleSpin !== undefined) {
+      return yield* new InvalidOptions({ reason: "idleSpin applies to worker threads only" })
     }
     if (
       options.bundle !== undefined && typeof options.bundle !== "boolean" &&
@@ -73,6 +79,9 @@ export const makeCore = (
       spawnTimeoutMs: yield* durationMillis(options.spawnTimeout, 30_000, "spawnTimeout"),
       maxTasksPerWorker: checked.maxTasksPerWorker ?? Infinity,
       maxHeapBytes: checked.maxHeapMb === undefined ? undefined : checked.maxHeapMb * 1024 * 1024,
+      idleSpinMicros: kind === "thread"
+        ? Math.round(1000 * (yield* durationMillis(options.idleSpin, DEFAULT_IDLE_SPIN_MS, "idleSpin")))
+        : 0,
       execArgv: options.execArgv ?? [],
       env: options.env,
       resourceLimits: options.resourceLimits

@@ -37,6 +37,8 @@ export interface NodeCoreOptions {
   readonly spawnTimeoutMs: number
   readonly maxTasksPerWorker: number
   readonly maxHeapBytes: number | undefined
+  /** Worker threads: how long an idle worker polls for its next task before it sleeps (0: never). */
+  readonly idleSpinMicros: number
   readonly execArgv: ReadonlyArray<string>
   readonly env: Readonly<Record<string, string>> | undefined
   readonly resourceLimits: Spawn.SpawnOptions["resourceLimits"]
@@ -105,7 +107,22 @@ const exitReason = (slot: Slot, code: number | null, signal: string | null): str
 export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, SpawnError, Scope.Scope> =>
   Effect.gen(function*() {
     const platform = yield* Worker.PlatformWorker.pipe(Effect.provide(NodeWorker.layerWorker))
-    const config = Spawn.makeConfig(options.module, options.entry, options.concurrency, options.maxHeapBytes)
+    const config = Spawn.makeConfig(
+      options.module,
+      options.entry,
+      options.concurrency,
+      options.maxHeapBytes,
+      options.idleSpinMicros
+    )
+    // Tells spinning workers whether tasks come one at a time (a short queue), where a worker that polls for
+    // the next one saves a wake-up, or in shares (a deep queue), where the main thread is the one to spare.
+    const spinHint = config.activity === undefined ? undefined : new Int32Array(config.activity)
+    let trickle = false
+    const setTrickle = (on: boolean) => {
+      if (spinHint === undefined || trickle === on) return
+      trickle = on
+      Atomics.store(spinHint, Spawn.ACTIVITY_SLOTS, on ? 1 : 0)
+    }
     const metrics = Metrics.makeRecorder(Metrics.poolLabel(options.module))
     const recordState = () => {
       let busy = 0
@@ -161,7 +178,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       const spawner = () => {
         const raw = Spawn.spawn({
           kind: options.kind,
-          config,
+          config: Spawn.configAt(config, index),
           execArgv: options.execArgv,
           env: options.env,
           resourceLimits: options.resourceLimits
@@ -486,6 +503,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         // With a deep queue, each worker takes a fair share in one message (at most MAX_BATCH), small enough
         // that uneven tasks still balance.
         const share = Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4)))
+        setTrickle(share === 0)
         if (share > 0) {
           for (let k = 0; k < n && queued > 0; k++) {
             const slot = slots[(roundRobin + k) % n]

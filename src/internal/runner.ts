@@ -11,6 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
+import * as Os from "node:os"
 import * as v8 from "node:v8"
 import * as WorkerThreads from "node:worker_threads"
 import * as Scope from "effect/Scope"
@@ -27,6 +28,15 @@ export interface WorkerConfig {
   readonly module: string
   /** Ask to be replaced once the V8 heap passes this many bytes after a task. */
   readonly maxHeapBytes: number | undefined
+  /** How long, at most, an idle worker thread polls its port before it sleeps (0: never). */
+  readonly idleSpinMicros: number
+  /**
+   * Worker threads that spin: a flag per worker (Int32s shared by the pool's workers), set while it is busy or
+   * spinning. A worker spins only while the others' flags leave a core to the main thread.
+   */
+  readonly activity: SharedArrayBuffer | undefined
+  /** This worker's flag in `activity`; -1 for none (it never spins). */
+  readonly activitySlot: number
 }
 
 interface Job {
@@ -40,6 +50,17 @@ interface Job {
 
 
 const resolved = Promise.resolve()
+
+/**
+ * Replies are batched into one message per microtask, but a worker starts its next queued task synchronously, before
+ * that microtask runs. The replies waiting are sent first if the oldest is older than this (counted from its task's
+ * start), or if the next task is not known to take less (it could hold the thread, and the replies, for long).
+ */
+const FLUSH_BEFORE_NEXT_MS = 0.5
+
+/** The task's tag: the key of its typical run time. */
+const tagOf = (encoded: unknown): unknown =>
+  typeof encoded === "object" && encoded !== null ? (encoded as { readonly _tag?: unknown })._tag : undefined
 
 export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void => {
   const executor = makeExecutor(runner, config.module)
@@ -70,6 +91,8 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     let outboxTransfers: Array<ReadonlyArray<unknown> | undefined> = []
     let transferCount = 0
     let flushScheduled = false
+    // When the oldest reply in the outbox was started (its task's start, or the post itself).
+    let outboxSince = 0
 
     // Straight to the port, in the platform runner's framing ([1, data]): this saves an Effect run per flush.
     const parentPort = WorkerThreads.parentPort
@@ -89,6 +112,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     let lastError: unknown
     const flush = () => {
       flushScheduled = false
+      if (outbox.length === 0) return
       const replies = outbox
       const transfers = outboxTransfers
       const hasTransfers = transferCount > 0
@@ -104,13 +128,14 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         send([[reply[0], [Wire.EXIT_DECODE, `the result could not be sent back: ${reason}`]]])
       }
     }
-    const post = (reply: Wire.Reply, transfers?: ReadonlyArray<unknown>) => {
+    const post = (reply: Wire.Reply, transfers?: ReadonlyArray<unknown>, since?: number) => {
+      if (outbox.length === 0) outboxSince = since ?? performance.now()
       outbox.push(reply)
       outboxTransfers.push(transfers)
       if (transfers !== undefined) transferCount += transfers.length
       if (!flushScheduled) {
         flushScheduled = true
-        resolved.then(flush)
+        resolved.then(flushThenSpin)
       }
     }
     const reply = (id: number, result: Wire.WireExit | Wire.ChunkExit) => post([id, result])
@@ -136,6 +161,20 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       }
     }
 
+    // How long the tasks of each tag took lately, in ms (a moving average), for single tasks and for chunks.
+    const typicalRunMs = new Map<unknown, number>()
+    const typicalChunkMs = new Map<unknown, number>()
+    const typicalOf = (job: Job): readonly [Map<unknown, number>, unknown] | undefined =>
+      job.kind === Wire.REQ_RUN
+        ? [typicalRunMs, tagOf(job.payload)]
+        : job.kind === Wire.REQ_CHUNK
+        ? [typicalChunkMs, tagOf((job.payload as ReadonlyArray<unknown>)[0])]
+        : undefined
+    const knownShort = (job: Job): boolean => {
+      const typical = typicalOf(job)
+      return typical !== undefined && (typical[0].get(typical[1]) ?? Infinity) < FLUSH_BEFORE_NEXT_MS
+    }
+
     const start = (job: Job) => {
       let effect: Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
       let collector: PlatformTransferable.CollectorService | undefined
@@ -153,9 +192,17 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         collector = PlatformTransferable.unsafeMakeCollector()
         effect = executor.run(job.kind === Wire.REQ_CHUNK, job.payload, job.span, collector)
       }
+      const startedAt = performance.now()
       const fiber = runFork(effect as Effect.Effect<Wire.WireExit | Wire.ChunkExit>)
       running.set(job.id, fiber)
       fiber.addObserver((exit) => {
+        const endedAt = performance.now()
+        const typical = typicalOf(job)
+        if (typical !== undefined) {
+          const previous = typical[0].get(typical[1])
+          const took = endedAt - startedAt
+          typical[0].set(typical[1], previous === undefined ? took : previous * 0.75 + took * 0.25)
+        }
         running.delete(job.id)
         ports.delete(job.id)
         checkHeap()
@@ -169,7 +216,8 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
               ? [Wire.EXIT_INTERRUPT]
               : [Wire.EXIT_DIE, Wire.encodeDefect(Cause.squash(exit.cause))]
           ],
-          transfers !== undefined && transfers.length > 0 ? transfers : undefined
+          transfers !== undefined && transfers.length > 0 ? transfers : undefined,
+          startedAt
         )
         pump()
       })
@@ -180,6 +228,8 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         const job = queue[queueHead]!
         queue[queueHead++] = undefined as never
         if (!queued.delete(job.id)) continue
+        // A task started here runs before the microtask that flushes the outbox (see FLUSH_BEFORE_NEXT_MS).
+        if (outbox.length > 0 && (!knownShort(job) || performance.now() - outboxSince >= FLUSH_BEFORE_NEXT_MS)) flush()
         start(job)
       }
       if (queueHead === queue.length) {
@@ -188,7 +238,69 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       }
     }
 
+    // Idle spinning: a worker that has just replied and has nothing left to run polls its port for a while
+    // before it goes back to sleep in the event loop, so that the next task of a caller that sends one right
+    // after its reply is picked up at once, without the cost of waking a sleeping thread (on both sides).
+    // The window adapts, as a hypervisor's halt polling does: it halves whenever it catches nothing (down to
+    // nothing at all), and grows back to cover the wait whenever a sleeping worker was woken within the longest.
+    // A worker spins only while the workers that are busy or spinning leave a core to the main thread: where
+    // the main thread is the bottleneck (a stream fed from it), spinning workers would slow it down.
+    const spinMaxMs = config.idleSpinMicros / 1000
+    let spinWindowMs = spinMaxMs
+    let idleSince = -1
+    const activity = config.activity === undefined || config.activitySlot < 0
+      ? undefined
+      : new Int32Array(config.activity)
+    const spinCores = Os.availableParallelism() - 1
+    let active = false
+    const setActive = (on: boolean) => {
+      if (activity === undefined || active === on) return
+      active = on
+      Atomics.store(activity, config.activitySlot, on ? 1 : 0)
+    }
+    // the pool's flag (after the workers' ones): tasks come one at a time
+    const trickle = (flags: Int32Array) => Atomics.load(flags, flags.length - 1) === 1
+    const othersActive = (flags: Int32Array) => {
+      let n = 0
+      for (let i = 0; i < flags.length - 1; i++) if (i !== config.activitySlot) n += Atomics.load(flags, i)
+      return n
+    }
+    const flushThenSpin = () => {
+      flush()
+      if (running.size > 0 || queueHead < queue.length) return
+      setActive(false)
+      if (parentPort === null || activity === undefined || spinWindowMs === 0 || !trickle(activity) || othersActive(activity) >= spinCores) {
+        idleSince = performance.now()
+        return
+      }
+      setActive(true)
+      const deadline = performance.now() + spinWindowMs
+      let received: { message: unknown } | undefined
+      let now: number
+      do {
+        received = WorkerThreads.receiveMessageOnPort(parentPort)
+        now = performance.now()
+      } while (received === undefined && now < deadline)
+      if (received === undefined) {
+        setActive(false)
+        spinWindowMs = spinWindowMs < spinMaxMs / 16 ? 0 : spinWindowMs / 2
+        idleSince = now
+        return
+      }
+      idleSince = -1
+      const frame = received.message as readonly [number, ReadonlyArray<Wire.Request>]
+      if (frame[0] === 0) return onMessage(0, frame[1])
+      parentPort.close()
+      Deferred.unsafeDone(closeLatch, Exit.void)
+    }
+
     const onMessage = (_port: number, requests: ReadonlyArray<Wire.Request>) => {
+      setActive(true)
+      if (idleSince >= 0) {
+        const waited = performance.now() - idleSince
+        if (waited <= spinMaxMs) spinWindowMs = Math.min(spinMaxMs, Math.max(spinWindowMs * 2, waited * 2))
+        idleSince = -1
+      }
       for (const request of requests) {
         switch (request[0]) {
           case Wire.REQ_INTERRUPT: {
@@ -215,6 +327,8 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         }
       }
       pump()
+      // a message that leaves nothing to run (an interrupt of a finished task) ends this worker's activity
+      if (running.size === 0 && queueHead === queue.length && outbox.length === 0) setActive(false)
     }
 
     yield* Scope.addFinalizer(

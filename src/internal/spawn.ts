@@ -82,16 +82,35 @@ export const toModuleUrl = (module: string | URL): string => {
     : pathToFileURL(module).href
 }
 
+/**
+ * How many of a pool's workers (by index) may spin while idle: the rest never do. The Int32 after their flags
+ * is set by the pool while it sends tasks one at a time (a short queue): workers spin only then.
+ */
+export const ACTIVITY_SLOTS = 64
+
+/** The config of the worker at `index` of its pool: its own flag among those of the spinning workers. */
+export const configAt = (config: SpawnConfig, index: number): SpawnConfig => {
+  if (config.activity === undefined || index < 0 || index >= ACTIVITY_SLOTS) return config
+  // a dead predecessor at this index may have left its flag set
+  Atomics.store(new Int32Array(config.activity), index, 0)
+  return { ...config, activitySlot: index }
+}
+
 export const makeConfig = (
   module: string,
   entry: string,
   concurrency: number,
-  maxHeapBytes: number | undefined
+  maxHeapBytes: number | undefined,
+  idleSpinMicros: number
 ): SpawnConfig => ({
   module,
   entry,
   concurrency,
   maxHeapBytes,
+  idleSpinMicros,
+  // shared by worker threads only (a child process's config goes through JSON)
+  activity: idleSpinMicros > 0 ? new SharedArrayBuffer(4 * (ACTIVITY_SLOTS + 1)) : undefined,
+  activitySlot: -1,
   tsx: needsTsx(entry) ? resolveTsx() : undefined
 })
 

@@ -79,6 +79,17 @@ export declare namespace NodeWorkerPool {
     readonly execArgv?: ReadonlyArray<string> | undefined
     /** Extra environment variables for each worker. */
     readonly env?: Readonly<Record<string, string>> | undefined
+    /**
+     * How long, at most, a worker thread that has replied and has nothing
+     * left to run keeps polling for its next task before it goes to sleep
+     * (threads only). A caller that sends its next task right after a reply
+     * then finds the worker awake: on a virtual machine, waking a sleeping
+     * thread costs tens of microseconds on both sides. The window adapts:
+     * it halves each time it catches nothing, down to none at all, and
+     * grows back when tasks come sooner than this, so a worker that is
+     * sent work rarely does not spin. `0` never polls. Defaults to 0.5 ms.
+     */
+    readonly idleSpin?: Duration.DurationInput | undefined
     /** V8 heap limits of each worker thread (threads only). */
     readonly resourceLimits?: ResourceLimits | undefined
     /**
