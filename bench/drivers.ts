@@ -278,15 +278,11 @@ const scenarioEffect = (
         return ok(cpuMetrics(before, ms, serialSpinMs(params)))
       }
       case "latency": {
-        for (let i = 0; i < params.latencyWarmup; i++) yield* pool.inc(i)
-        const samples: Array<number> = new Array(params.latencyN)
-        for (let i = 0; i < params.latencyN; i++) {
-          const t = now()
-          const y = yield* pool.inc(i)
-          samples[i] = now() - t
-          if (y !== i + 1) throw new Error(`latency: got ${y} for ${i}`)
-        }
-        return ok(latencyMetrics(samples))
+        const metrics = latencyMetrics(yield* sequentialLatencies(pool, params))
+        if (lib.useSpinning === undefined) return ok(metrics)
+        // the same, in a second pool whose workers poll for their next task while idle
+        const spinning = latencyMetrics(yield* lib.useSpinning(params, (pool) => sequentialLatencies(pool, params)))
+        return ok({ ...metrics, medianUsSpinning: spinning.medianUs, p99UsSpinning: spinning.p99Us })
       }
       case "buffer-clone": {
         const array = makeArray(params.bufferBytes)
@@ -328,6 +324,20 @@ const scenarioEffect = (
         return ok({ itemsPerSec: params.streamN / (ms / 1000), ms, rssGrowthMiB: growth })
       }
     }
+  })
+
+/** Scenario 3 for an Effect pool: the latency of each of `latencyN` sequential tasks, after a warm-up. */
+const sequentialLatencies = (pool: EffectPool, params: Params): Effect.Effect<ReadonlyArray<number>, unknown> =>
+  Effect.gen(function*() {
+    for (let i = 0; i < params.latencyWarmup; i++) yield* pool.inc(i)
+    const samples: Array<number> = new Array(params.latencyN)
+    for (let i = 0; i < params.latencyN; i++) {
+      const t = now()
+      const y = yield* pool.inc(i)
+      samples[i] = now() - t
+      if (y !== i + 1) throw new Error(`latency: got ${y} for ${i}`)
+    }
+    return samples
   })
 
 export const runEffect = (lib: EffectLib, scenario: ScenarioId, params: Params): Promise<CaseResult> => {

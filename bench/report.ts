@@ -154,7 +154,9 @@ const DETAILS: Record<ScenarioId, ReadonlyArray<Column>> = {
   ],
   latency: [
     { header: "median µs", scenario: "latency", get: metric("latency", "medianUs"), fmt: int },
-    { header: "p99 µs", scenario: "latency", get: metric("latency", "p99Us"), fmt: int }
+    { header: "p99 µs", scenario: "latency", get: metric("latency", "p99Us"), fmt: int },
+    { header: "median µs, `idleSpin`", scenario: "latency", get: metric("latency", "medianUsSpinning"), fmt: int },
+    { header: "p99 µs, `idleSpin`", scenario: "latency", get: metric("latency", "p99UsSpinning"), fmt: int }
   ],
   "buffer-clone": [
     { header: "round trip ms (median)", scenario: "buffer-clone", get: metric("buffer-clone", "roundTripMs") },
@@ -179,7 +181,7 @@ const SCENARIO_TEXT = (p: Params): Record<ScenarioId, string> => ({
   "tiny-run": `${int(p.tinyN)} tasks computing x + 1, every one submitted at once (one run/exec/execute call per task), after a warm-up. Higher is better. effect-parallel: one \`pool.submit\` per task (it returns a Job at once, as a promise-based pool returns a promise), then every Job awaited; its \`run\` in an unbounded \`Effect.forEach\` (a fiber per task, Effect's own floor) is the last column.`,
   "tiny-map": `The same ${int(p.tinyN)} items through the library's map with automatic chunking. Peers without a map operation are n/a (1a is their closest equivalent); the hand-written baseline chunks by hand.`,
   cpu: `${p.cpuTasks} tasks of ~${p.cpuMillis} ms of CPU each (${int(p.spinIterations)} iterations, calibrated on this machine), all submitted at once. Speedup = serial time / pool time, with the serial time measured in the same process (the same tasks run on the main thread just before and just after the pool's run, their mean), so that both see the same machine load; the ideal is the number of workers (${p.size}).`,
-  latency: `${int(p.latencyN)} tasks (x + 1), each awaited before the next is sent, after ${int(p.latencyWarmup)} warm-up tasks. Lower is better.`,
+  latency: `${int(p.latencyN)} tasks (x + 1), each awaited before the next is sent, after ${int(p.latencyWarmup)} warm-up tasks. Lower is better. effect-parallel threads also runs it in a second pool with \`idleSpin: "500 micros"\` (off by default): a worker that has replied polls for its next task for up to 0.5 ms before it sleeps (the last two columns).`,
   "buffer-clone": `A ${int(p.bufferBytes / 8)}-element Float64Array (${int(p.bufferBytes)} bytes) sent to a worker, touched and sent back, structured-cloned both ways; ${p.bufferN} sequential round trips, median per round trip. Lower is better. Serial: two in-process structuredClone calls (the copying floor).`,
   "buffer-transfer": `The same round trip with the buffer transferred (moved, not copied) where the library can; the array coming back is the one sent next.`,
   startup: `In a fresh process: the time to import the library (dynamic import(), before anything else is loaded), then the time from creating the pool to the first result of one tiny task. Lower is better.`,
@@ -250,6 +252,14 @@ const targets = (results: Results): string => {
       (v) => v <= 1,
       x,
       "effect-parallel median ÷ piscina median"
+    ),
+    target(
+      "latency median with `idleSpin` vs piscina",
+      ratio(med(results, ep, "latency", "medianUsSpinning"), med(results, "piscina", "latency", "medianUs")),
+      "(≤ 1x)",
+      (v) => v <= 1,
+      x,
+      "the same with the workers polling for their next task while idle (`idleSpin: \"500 micros\"`, off by default)"
     ),
     target(
       "1 MiB round trip vs hand-written transfer",

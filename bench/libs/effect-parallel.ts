@@ -23,21 +23,29 @@ const wrap = (pool: WorkerPool.WorkerPool): EffectPool => ({
   echoTransfer: (array) => pool.run(new EchoTransfer({ array }), { transfer: [array.buffer as ArrayBuffer] })
 })
 
+/** The idle polling window of the `idleSpin` variant of scenario 3 (threads only). */
+export const IDLE_SPIN = "500 micros"
+
+const use = (kind: "thread" | "process", extra: Partial<NodeWorkerPool.NodeWorkerPool.Options>): EffectLib["use"] =>
+(params, f) => {
+  // bundled, as the README advises for production: one module to load per worker instead of hundreds
+  // (cached inside this run's build directory, which the harness removes at the end)
+  const options = {
+    module: new URL("../workers/effect-worker.js", import.meta.url),
+    size: params.size,
+    bundle: { cacheDir: fileURLToPath(new URL("../../.bundles", import.meta.url)) },
+    ...extra
+  }
+  const layer = kind === "thread" ? NodeWorkerPool.layerThreads(options) : NodeWorkerPool.layerProcesses(options)
+  return Effect.scoped(
+    Effect.flatMap(Layer.build(layer), (context) => f(wrap(Context.get(context, WorkerPool.WorkerPool))))
+  )
+}
+
 export const make = (kind: "thread" | "process"): EffectLib => ({
   kind: "effect",
-  use: (params, f) => {
-    // bundled, as the README advises for production: one module to load per worker instead of hundreds
-    // (cached inside this run's build directory, which the harness removes at the end)
-    const options = {
-      module: new URL("../workers/effect-worker.js", import.meta.url),
-      size: params.size,
-      bundle: { cacheDir: fileURLToPath(new URL("../../.bundles", import.meta.url)) }
-    }
-    const layer = kind === "thread" ? NodeWorkerPool.layerThreads(options) : NodeWorkerPool.layerProcesses(options)
-    return Effect.scoped(
-      Effect.flatMap(Layer.build(layer), (context) => f(wrap(Context.get(context, WorkerPool.WorkerPool))))
-    )
-  },
+  use: use(kind, {}),
+  ...(kind === "thread" ? { useSpinning: use(kind, { idleSpin: IDLE_SPIN }) } : {}),
   notes: {
     "tiny-run":
       "every task submitted with `pool.submit(new Inc({ x }))` (a Job each, no fiber), then every Job awaited; the last column: `Effect.forEach(items, (x) => pool.run(new Inc({ x })), { concurrency: \"unbounded\" })`, a fiber per task",
