@@ -246,6 +246,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       slot.timer = undefined
       live.delete(slot)
       if (slot.index >= 0 && slots[slot.index] === slot) slots[slot.index] = undefined
+      // a worker killed while busy or polling leaves its flag set (advisory: a replacement resets its own)
+      Spawn.clearActivity(config, slot.index)
       if (previous === READY) readyCount--
       slot.fiber?.unsafeInterruptAsFork(FiberId.none)
       const inflight = Array.from(slot.inflight.values())

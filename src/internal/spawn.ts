@@ -88,11 +88,17 @@ export const toModuleUrl = (module: string | URL): string => {
  */
 export const ACTIVITY_SLOTS = 64
 
+/** Clears the flag of the worker at `index` (it has ended, or its predecessor at this index has). */
+export const clearActivity = (config: SpawnConfig, index: number): void => {
+  if (config.activity !== undefined && index >= 0 && index < ACTIVITY_SLOTS) {
+    Atomics.store(new Int32Array(config.activity), index, 0)
+  }
+}
+
 /** The config of the worker at `index` of its pool: its own flag among those of the spinning workers. */
 export const configAt = (config: SpawnConfig, index: number): SpawnConfig => {
   if (config.activity === undefined || index < 0 || index >= ACTIVITY_SLOTS) return config
-  // a dead predecessor at this index may have left its flag set
-  Atomics.store(new Int32Array(config.activity), index, 0)
+  clearActivity(config, index)
   return { ...config, activitySlot: index }
 }
 
