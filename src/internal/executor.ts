@@ -1,4 +1,3 @@
-import * as Transferable from "@effect/platform/Transferable"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -10,11 +9,15 @@ import * as Wire from "./wire.js"
 
 /** Runs encoded requests with a runner's handlers: the part of a worker that any layer can reuse. */
 export interface Executor {
+  /**
+   * Runs a task or a chunk, under the caller's span if given (a runner that starts the fiber can rather put
+   * `parentSpanOf(span)` in its context: cheaper). A handler hands buffers back without copying with
+   * `Transferable.addAll`: the fiber's context needs a `Transferable.Collector` to read them (none: they are copied).
+   */
   readonly run: (
     chunk: boolean,
     payload: unknown,
-    span: Wire.SpanContext | undefined,
-    collector?: Transferable.CollectorService
+    span: Wire.SpanContext | undefined
   ) => Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
   /** Starts a channel task: its Effect, and its port to feed with the main side's messages. */
   readonly runChannel: (
@@ -28,6 +31,10 @@ interface Entry {
   readonly ctor: Task.AnyClass
   readonly handler: (task: Task.Any, port?: unknown) => Effect.Effect<unknown, unknown, unknown>
 }
+
+/** The caller's span, as the parent of the spans a handler makes. */
+export const parentSpanOf = (span: Wire.SpanContext): Tracer.ExternalSpan =>
+  Tracer.externalSpan({ traceId: span[0], spanId: span[1], sampled: span[2] })
 
 export const describeCause = (cause: Cause.Cause<unknown>): string => Cause.pretty(cause, { renderErrorCause: true })
 
@@ -61,9 +68,7 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   }
 
   const withSpan = <A>(effect: Effect.Effect<A, never, unknown>, span: Wire.SpanContext | undefined) =>
-    span === undefined
-      ? effect
-      : Effect.withParentSpan(effect, Tracer.externalSpan({ traceId: span[0], spanId: span[1], sampled: span[2] }))
+    span === undefined ? effect : Effect.withParentSpan(effect, parentSpanOf(span))
 
   const runChunk = (items: ReadonlyArray<unknown>): Effect.Effect<Wire.ChunkExit, never, unknown> =>
     Effect.suspend(() => {
@@ -81,14 +86,8 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
     })
 
   return {
-    run: (chunk, payload, span, collector) => {
-      const effect = withSpan<Wire.WireExit | Wire.ChunkExit>(
-        chunk ? runChunk(payload as ReadonlyArray<unknown>) : runOne(payload),
-        span
-      )
-      // handlers hand buffers back without copying with Transferable.addAll
-      return collector === undefined ? effect : Effect.provideService(effect, Transferable.Collector, collector)
-    },
+    run: (chunk, payload, span) =>
+      withSpan<Wire.WireExit | Wire.ChunkExit>(chunk ? runChunk(payload as ReadonlyArray<unknown>) : runOne(payload), span),
     runChannel: (payload, span, io) => {
       const decoded = decode(payload)
       if (typeof decoded[0] === "number") return [Effect.succeed(decoded as Wire.WireExit), undefined]

@@ -31,6 +31,7 @@ import {
   Park,
   Rendezvous,
   Reverse,
+  ReverseMoved,
   Sleep,
   Spin,
   Square,
@@ -376,6 +377,16 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           // moved to a thread (and in-process), copied to a child process
           assert.strictEqual(data.byteLength, kind === "process" ? 1 << 20 : 0)
         }).pipe(Effect.provide(shared)))
+
+      it.live("a handler's Transferable.addAll moves its result back from a worker thread", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const reversed = yield* p.run(new Reverse({ data: Uint8Array.of(1, 2, 3) }))
+          assert.deepStrictEqual(Array.from(reversed), [3, 2, 1])
+          // the same worker (size 1): the result's buffer has left it, unless it was copied (a child process;
+          // in-process, nothing is sent)
+          assert.strictEqual(yield* p.run(new ReverseMoved()), kind === "thread")
+        }).pipe(Effect.provide(pool({ size: 1 }))))
     })
 
     describe("bad payloads", () => {
