@@ -9,6 +9,7 @@ import { EncodeError, PoolClosed, SpawnError, TaskTimeout, WorkerCrashed, type W
 import { Deque } from "./deque.js"
 import { Admission } from "./admission.js"
 import * as Metrics from "./metrics.js"
+import * as IdleSpin from "./idleSpin.js"
 import * as Spawn from "./spawn.js"
 import {
   type ChannelEvents,
@@ -114,15 +115,9 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       options.maxHeapBytes,
       options.idleSpinMicros
     )
-    // Tells spinning workers whether tasks come one at a time (a short queue), where a worker that polls for
+    // Tells polling workers whether tasks come one at a time (a short queue), where a worker that polls for
     // the next one saves a wake-up, or in shares (a deep queue), where the main thread is the one to spare.
-    const spinHint = config.activity === undefined ? undefined : new Int32Array(config.activity)
-    let trickle = false
-    const setTrickle = (on: boolean) => {
-      if (spinHint === undefined || trickle === on) return
-      trickle = on
-      Atomics.store(spinHint, Spawn.ACTIVITY_SLOTS, on ? 1 : 0)
-    }
+    const setTrickle = IdleSpin.makeTrickleFlag(config.activity)
     const metrics = Metrics.makeRecorder(Metrics.poolLabel(options.module))
     const recordState = () => {
       let busy = 0
@@ -247,7 +242,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       live.delete(slot)
       if (slot.index >= 0 && slots[slot.index] === slot) slots[slot.index] = undefined
       // a worker killed while busy or polling leaves its flag set (advisory: a replacement resets its own)
-      Spawn.clearActivity(config, slot.index)
+      IdleSpin.clearActivity(config.activity, slot.index)
       if (previous === READY) readyCount--
       slot.fiber?.unsafeInterruptAsFork(FiberId.none)
       const inflight = Array.from(slot.inflight.values())

@@ -11,13 +11,13 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
-import * as Os from "node:os"
 import * as v8 from "node:v8"
 import * as WorkerThreads from "node:worker_threads"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type { TaskRunner } from "../workers/TaskRunner.js"
 import { describeCause, makeExecutor, parentSpanOf } from "./executor.js"
+import * as IdleSpin from "./idleSpin.js"
 import type { WorkerPort } from "./port.js"
 import * as Wire from "./wire.js"
 
@@ -261,70 +261,21 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       }
     }
 
-    // Idle spinning: a worker that has just replied and has nothing left to run polls its port for a while
-    // before it goes back to sleep in the event loop, so that the next task of a caller that sends one right
-    // after its reply is picked up at once, without the cost of waking a sleeping thread (on both sides).
-    // The window adapts, as a hypervisor's halt polling does: it halves whenever it catches nothing (down to
-    // nothing at all), and grows back to cover the wait whenever a sleeping worker was woken within the longest.
-    // A worker spins only while the workers that are busy or spinning leave a core to the main thread: where
-    // the main thread is the bottleneck (a stream fed from it), spinning workers would slow it down.
-    const spinMaxMs = config.idleSpinMicros / 1000
-    let spinWindowMs = spinMaxMs
-    let idleSince = -1
-    const activity = config.activity === undefined || config.activitySlot < 0
-      ? undefined
-      : new Int32Array(config.activity)
-    const spinCores = Os.availableParallelism() - 1
-    let active = false
-    const setActive = (on: boolean) => {
-      if (activity === undefined || active === on) return
-      active = on
-      Atomics.store(activity, config.activitySlot, on ? 1 : 0)
-    }
-    // the pool's flag (after the workers' ones): tasks come one at a time
-    const trickle = (flags: Int32Array) => Atomics.load(flags, flags.length - 1) === 1
-    const othersActive = (flags: Int32Array) => {
-      let n = 0
-      for (let i = 0; i < flags.length - 1; i++) if (i !== config.activitySlot) n += Atomics.load(flags, i)
-      return n
-    }
+    // After a reply, a worker with nothing left to run may poll for its next task (the `idleSpin` option).
+    const idleSpin = IdleSpin.make(config)
     const flushThenSpin = () => {
       flush()
       if (running.size > 0 || queueHead < queue.length) return
-      setActive(false)
-      if (parentPort === null || activity === undefined || spinWindowMs === 0 || !trickle(activity) || othersActive(activity) >= spinCores) {
-        idleSince = performance.now()
-        return
-      }
-      setActive(true)
-      const deadline = performance.now() + spinWindowMs
-      let received: { message: unknown } | undefined
-      let now: number
-      do {
-        received = WorkerThreads.receiveMessageOnPort(parentPort)
-        now = performance.now()
-      } while (received === undefined && now < deadline)
-      if (received === undefined) {
-        setActive(false)
-        spinWindowMs = spinWindowMs < spinMaxMs / 16 ? 0 : spinWindowMs / 2
-        idleSince = now
-        return
-      }
-      idleSince = -1
-      const frame = received.message as readonly [number, ReadonlyArray<Wire.Request>]
-      if (frame[0] === 0) return onMessage(0, frame[1])
-      setActive(false)
-      parentPort.close()
-      Deferred.unsafeDone(closeLatch, Exit.void)
+      idleSpin.idle((frame) => {
+        if (frame[0] === 0) return onMessage(0, frame[1] as ReadonlyArray<Wire.Request>)
+        // the platform runner's close message
+        parentPort?.close()
+        Deferred.unsafeDone(closeLatch, Exit.void)
+      })
     }
 
     const onMessage = (_port: number, requests: ReadonlyArray<Wire.Request>) => {
-      setActive(true)
-      if (idleSince >= 0) {
-        const waited = performance.now() - idleSince
-        if (waited <= spinMaxMs) spinWindowMs = Math.min(spinMaxMs, Math.max(spinWindowMs * 2, waited * 2))
-        idleSince = -1
-      }
+      idleSpin.received()
       for (const request of requests) {
         switch (request[0]) {
           case Wire.REQ_INTERRUPT: {
@@ -352,7 +303,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       }
       pump()
       // a message that leaves nothing to run (an interrupt of a finished task) ends this worker's activity
-      if (running.size === 0 && queueHead === queue.length && outbox.length === 0) setActive(false)
+      if (running.size === 0 && queueHead === queue.length && outbox.length === 0) idleSpin.quiet()
     }
 
     yield* Scope.addFinalizer(

@@ -2,6 +2,7 @@ import * as ChildProcess from "node:child_process"
 import { createRequire } from "node:module"
 import { pathToFileURL } from "node:url"
 import * as WorkerThreads from "node:worker_threads"
+import * as IdleSpin from "./idleSpin.js"
 import type { WorkerConfig } from "./runner.js"
 
 export type Kind = "thread" | "process"
@@ -82,23 +83,11 @@ export const toModuleUrl = (module: string | URL): string => {
     : pathToFileURL(module).href
 }
 
-/**
- * How many of a pool's workers (by index) may spin while idle: the rest never do. The Int32 after their flags
- * is set by the pool while it sends tasks one at a time (a short queue): workers spin only then.
- */
-export const ACTIVITY_SLOTS = 64
-
-/** Clears the flag of the worker at `index` (it has ended, or its predecessor at this index has). */
-export const clearActivity = (config: SpawnConfig, index: number): void => {
-  if (config.activity !== undefined && index >= 0 && index < ACTIVITY_SLOTS) {
-    Atomics.store(new Int32Array(config.activity), index, 0)
-  }
-}
-
 /** The config of the worker at `index` of its pool: its own flag among those of the spinning workers. */
 export const configAt = (config: SpawnConfig, index: number): SpawnConfig => {
-  if (config.activity === undefined || index < 0 || index >= ACTIVITY_SLOTS) return config
-  clearActivity(config, index)
+  if (config.activity === undefined || index < 0 || index >= IdleSpin.ACTIVITY_SLOTS) return config
+  // a predecessor at this index may have left its flag set
+  IdleSpin.clearActivity(config.activity, index)
   return { ...config, activitySlot: index }
 }
 
@@ -115,7 +104,7 @@ export const makeConfig = (
   maxHeapBytes,
   idleSpinMicros,
   // shared by worker threads only (a child process's config goes through JSON)
-  activity: idleSpinMicros > 0 ? new SharedArrayBuffer(4 * (ACTIVITY_SLOTS + 1)) : undefined,
+  activity: IdleSpin.makeActivity(idleSpinMicros),
   activitySlot: -1,
   tsx: needsTsx(entry) ? resolveTsx() : undefined
 })
