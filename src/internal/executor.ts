@@ -87,7 +87,10 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
 
   return {
     run: (chunk, payload, span) =>
-      withSpan<Wire.WireExit | Wire.ChunkExit>(chunk ? runChunk(payload as ReadonlyArray<unknown>) : runOne(payload), span),
+      withSpan<Wire.WireExit | Wire.ChunkExit>(
+        chunk ? runChunk(payload as ReadonlyArray<unknown>) : runOne(payload),
+        span
+      ),
     runChannel: (payload, span, io) => {
       const decoded = decode(payload)
       if (typeof decoded[0] === "number") return [Effect.succeed(decoded as Wire.WireExit), undefined]
