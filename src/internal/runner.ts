@@ -47,8 +47,10 @@ interface Job {
   readonly span: Wire.SpanContext | undefined
   /** Channel messages that arrived before the task started. */
   readonly early: Array<Wire.Request>
+  /** How long tasks like this one took lately (by tag, single tasks and chunks apart); none for channels. */
+  readonly typical: Map<unknown, number> | undefined
+  readonly tag: unknown
 }
-
 
 const resolved = Promise.resolve()
 
@@ -185,16 +187,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     // How long the tasks of each tag took lately, in ms (a moving average), for single tasks and for chunks.
     const typicalRunMs = new Map<unknown, number>()
     const typicalChunkMs = new Map<unknown, number>()
-    const typicalOf = (job: Job): readonly [Map<unknown, number>, unknown] | undefined =>
-      job.kind === Wire.REQ_RUN
-        ? [typicalRunMs, tagOf(job.payload)]
-        : job.kind === Wire.REQ_CHUNK
-        ? [typicalChunkMs, tagOf((job.payload as ReadonlyArray<unknown>)[0])]
-        : undefined
-    const expectedMs = (job: Job): number => {
-      const typical = typicalOf(job)
-      return typical === undefined ? Infinity : typical[0].get(typical[1]) ?? Infinity
-    }
+    const expectedMs = (job: Job): number => job.typical?.get(job.tag) ?? Infinity
 
     const start = (job: Job) => {
       let effect: Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
@@ -219,12 +212,10 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         : runForkWith(effect, collector, job.span)
       running.set(job.id, fiber)
       fiber.addObserver((exit) => {
-        const endedAt = performance.now()
-        const typical = typicalOf(job)
-        if (typical !== undefined) {
-          const previous = typical[0].get(typical[1])
-          const took = endedAt - startedAt
-          typical[0].set(typical[1], previous === undefined ? took : previous * 0.75 + took * 0.25)
+        if (job.typical !== undefined) {
+          const took = performance.now() - startedAt
+          const previous = job.typical.get(job.tag)
+          job.typical.set(job.tag, previous === undefined ? took : previous * 0.75 + took * 0.25)
         }
         running.delete(job.id)
         ports.delete(job.id)
@@ -295,7 +286,17 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
             continue
           }
           default: {
-            const job: Job = { id: request[1], kind: request[0], payload: request[2], span: request[3], early: [] }
+            const kind = request[0]
+            const payload = request[2]
+            const job: Job = {
+              id: request[1],
+              kind,
+              payload,
+              span: request[3],
+              early: [],
+              typical: kind === Wire.REQ_RUN ? typicalRunMs : kind === Wire.REQ_CHUNK ? typicalChunkMs : undefined,
+              tag: tagOf(kind === Wire.REQ_CHUNK ? (payload as ReadonlyArray<unknown>)[0] : payload)
+            }
             queued.set(job.id, job)
             queue.push(job)
           }

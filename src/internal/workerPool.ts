@@ -78,7 +78,6 @@ const withRequest = <A, E>(
     return "_tag" in request ? Exit.fail(request) : f(request)
   })
 
-
 /** Interrupting a caller cancels its task and waits until the task has stopped in its worker. */
 const untilStopped = (cancel: (onStopped: () => void) => void): Effect.Effect<void> =>
   Effect.async<void>((resume) => cancel(() => resume(Effect.void)))
