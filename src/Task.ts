@@ -28,6 +28,7 @@ import * as Effect from "effect/Effect"
 import type * as Request from "effect/Request"
 import * as Schema from "effect/Schema"
 import type { WorkerPoolError } from "./Errors.js"
+import * as TaskBuilder from "./internal/taskBuilder.js"
 import * as WorkerPool from "./services/WorkerPool.js"
 
 /**
@@ -73,8 +74,18 @@ export const Class = <Self = never>(identifier?: string) =>
 ): [Self] extends [never] ? "Missing `Self` generic - use `class Self extends Task.Class<Self>()(tag, { ... })`"
   : TaskClass<Self, Tag, Payload, Success, Failure> =>
 {
-  const Base = Schema.TaggedRequest<any>(identifier)(tag, options) as unknown as new(props: unknown) => object
+  const Base = Schema.TaggedRequest<any>(identifier)(tag, options) as unknown as new(
+    props: unknown,
+    options?: unknown
+  ) => object
+  const build = TaskBuilder.make(tag, options.payload)
   return class extends Base {
+    constructor(props: unknown, makeOptions?: unknown) {
+      // Schema's constructor, unless the instance it would make can be built directly (see internal/taskBuilder)
+      const built = build?.(new.target.prototype, props, makeOptions)
+      if (built !== undefined) return built as any
+      super(props, makeOptions)
+    }
     static run(props: unknown, runOptions?: WorkerPool.WorkerPool.RunOptions) {
       return Effect.flatMap(WorkerPool.WorkerPool, (pool) => pool.run(new this(props) as Any, runOptions))
     }

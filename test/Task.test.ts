@@ -1,0 +1,128 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Equal, Hash, Schema } from "effect"
+import { Task, TestWorkerPool } from "../src/index.js"
+import runner from "./fixtures/worker.js"
+import { Square } from "./fixtures/tasks.js"
+
+// Task classes build most instances without Schema's class constructor (internal/taskBuilder): each case
+// compares a Task.Class with the plain Schema.TaggedRequest of the same tag and fields, whose constructor
+// is the reference.
+
+const fields = { x: Schema.Number, name: Schema.String, flag: Schema.Boolean, kind: Schema.Literal("a", "b") }
+const spec = { payload: fields, success: Schema.Number, failure: Schema.Never }
+class Simple extends Task.Class<Simple>()("Simple", spec) {}
+class SimpleRef extends Schema.TaggedRequest<SimpleRef>()("Simple", spec) {}
+
+const dated = { at: Schema.Date, n: Schema.Int }
+class Dated extends Task.Class<Dated>()("Dated", { payload: dated, success: Schema.Number, failure: Schema.Never }) {}
+class DatedRef extends Schema.TaggedRequest<DatedRef>()("Dated", {
+  payload: dated,
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
+const defaulted = { x: Schema.Number, step: Schema.optionalWith(Schema.Number, { default: () => 1 }) }
+class Defaulted extends Task.Class<Defaulted>()("Defaulted", {
+  payload: defaulted,
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+class DefaultedRef extends Schema.TaggedRequest<DefaultedRef>()("Defaulted", {
+  payload: defaulted,
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
+/** Own properties, in a stable order. */
+const own = (u: object) => Object.fromEntries(Reflect.ownKeys(u).map((key) => [String(key), (u as any)[key]]).sort())
+
+const thrown = (f: () => unknown): string => {
+  try {
+    f()
+  } catch (error) {
+    return String(error)
+  }
+  return assert.fail("expected a throw")
+}
+
+describe("Task.Class instances", () => {
+  it("have the own properties, prototype, equality and hash Schema's constructor gives them", () => {
+    const props = { x: 2, name: "n", flag: true, kind: "a" as const }
+    const task = new Simple(props)
+    assert.deepStrictEqual(own(task), own(new SimpleRef(props)))
+    assert.deepStrictEqual(Object.keys(task), ["_tag", "x", "name", "flag", "kind"])
+    assert.instanceOf(task, Simple)
+    assert.isTrue(Schema.is(Simple)(task))
+    assert.strictEqual(String(task), String(new SimpleRef(props)))
+    const twin = new Simple({ ...props })
+    assert.isTrue(Equal.equals(task, twin))
+    assert.strictEqual(Hash.hash(task), Hash.hash(twin))
+    assert.isFalse(Equal.equals(task, new Simple({ ...props, x: 3 })))
+  })
+
+  it("drop excess properties and the caller's _tag, as Schema's constructor does", () => {
+    const props = { x: 1, name: "n", flag: false, kind: "b", extra: 1, _tag: "Other" } as any
+    assert.deepStrictEqual(own(new Simple(props)), own(new SimpleRef(props)))
+    assert.strictEqual(new Simple(props)._tag, "Simple")
+  })
+
+  it("reject invalid props with Schema's own error", () => {
+    for (const props of [{ x: "1", name: "n", flag: true, kind: "a" }, { x: 1, name: "n", flag: true, kind: "c" }, {}]) {
+      assert.strictEqual(thrown(() => new Simple(props as any)), thrown(() => new SimpleRef(props as any)))
+    }
+  })
+
+  it("with validation off take every property unchecked, as Schema's constructor does", () => {
+    const props = { x: "not a number", extra: 1, _tag: "Other" } as any
+    for (const option of [true, { disableValidation: true }]) {
+      assert.deepStrictEqual(own(new Simple(props, option)), own(new SimpleRef(props, option)))
+    }
+  })
+
+  it("of payloads with refinements, transformations or defaults are Schema's own", () => {
+    const at = new Date(0)
+    assert.deepStrictEqual(own(new Dated({ at, n: 3 })), own(new DatedRef({ at, n: 3 })))
+    assert.strictEqual(thrown(() => new Dated({ at, n: 1.5 })), thrown(() => new DatedRef({ at, n: 1.5 })))
+    assert.deepStrictEqual(own(new Defaulted({ x: 1 })), own(new DefaultedRef({ x: 1 })))
+    assert.strictEqual(new Defaulted({ x: 1 }).step, 1)
+    assert.deepStrictEqual(own(new Defaulted({ x: 1 }, true)), own(new DefaultedRef({ x: 1 }, true)))
+  })
+
+  it("run a subclass's own constructor and fields", () => {
+    class Twice extends Simple {
+      readonly doubled = this.x * 2
+      readonly seen: number
+      constructor(props: ConstructorParameters<typeof Simple>[0]) {
+        super(props)
+        this.seen = props.x
+      }
+      get tripled() {
+        return this.x * 3
+      }
+    }
+    const task = new Twice({ x: 5, name: "n", flag: true, kind: "a" })
+    assert.instanceOf(task, Twice)
+    assert.instanceOf(task, Simple)
+    assert.strictEqual(task.doubled, 10)
+    assert.strictEqual(task.seen, 5)
+    assert.strictEqual(task.tripled, 15)
+  })
+
+  it("decode from their encoded form and encode back", () => {
+    const decoded = Schema.decodeUnknownSync(Simple)({ _tag: "Simple", x: 4, name: "n", flag: true, kind: "b" })
+    assert.instanceOf(decoded, Simple)
+    assert.deepStrictEqual(own(decoded), own(new Simple({ x: 4, name: "n", flag: true, kind: "b" })))
+    assert.deepStrictEqual(Schema.encodeSync(Simple)(decoded), {
+      _tag: "Simple",
+      x: 4,
+      name: "n",
+      flag: true,
+      kind: "b"
+    })
+  })
+
+  it.effect("run on a pool as before", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* Square.run({ x: 7 }), 49)
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner))))
+})
