@@ -1,5 +1,5 @@
 import * as Schema from "effect/Schema"
-import type * as SchemaAST from "effect/SchemaAST"
+import { checkOf } from "./quickCheck.js"
 
 /**
  * Builds a task instance without Schema's class constructor, or returns undefined to let that constructor run.
@@ -9,38 +9,11 @@ import type * as SchemaAST from "effect/SchemaAST"
  * worker decodes a task), more than the rest of a tiny task's trip. The instance it makes is the class's prototype
  * with `_tag` and the fields as own properties, which this builds directly (~0.06 µs) when the payload allows it:
  * every field is a plain Schema (no property signature, so no constructor default), and, unless validation is
- * off, every field has a check as simple as `typeof` (numbers, strings, booleans, bigints, literals, unknown, and unions of these).
+ * off, every field has a check as simple as `typeof` (see quickCheck).
  * Anything else, props that fail a check included, goes to Schema's constructor, which makes or throws exactly
  * what it always did. A subclass's own constructor and fields still run on the instance returned here.
  */
 export type Builder = (prototype: object, props: unknown, options: unknown) => object | undefined
-
-const simpleCheck = (ast: SchemaAST.AST): ((u: unknown) => boolean) | undefined => {
-  switch (ast._tag) {
-    case "NumberKeyword":
-      return (u) => typeof u === "number"
-    case "StringKeyword":
-      return (u) => typeof u === "string"
-    case "BooleanKeyword":
-      return (u) => typeof u === "boolean"
-    case "BigIntKeyword":
-      return (u) => typeof u === "bigint"
-    case "Literal": {
-      const literal = ast.literal
-      return (u) => u === literal
-    }
-    case "UnknownKeyword":
-    case "AnyKeyword":
-      return () => true
-    case "Union": {
-      const members = ast.types.map(simpleCheck)
-      if (!members.every((check) => check !== undefined)) return undefined
-      return (u) => members.some((check) => check!(u))
-    }
-    default:
-      return undefined
-  }
-}
 
 const validationOff = (options: unknown): boolean =>
   typeof options === "boolean" ? options : (options as { disableValidation?: boolean } | undefined)?.disableValidation ?? false
@@ -51,7 +24,7 @@ export const make = (tag: string, fields: Schema.Struct.Fields): Builder | undef
     return undefined
   }
   const names = keys as ReadonlyArray<string>
-  const checks = names.map((key) => simpleCheck((fields[key] as Schema.Schema.Any).ast))
+  const checks = names.map((key) => checkOf((fields[key] as Schema.Schema.Any).ast))
   const checkable = checks.every((check) => check !== undefined)
   return (prototype, props, options) => {
     if (typeof props !== "object" || props === null) return undefined

@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import { DecodeError, EncodeError } from "../Errors.js"
 import type * as Task from "../Task.js"
+import { checkOf } from "./quickCheck.js"
 
 // main -> worker
 export const REQ_RUN = 0
@@ -83,7 +84,9 @@ const isIdentity = (schema: Schema.Schema.All): boolean => SchemaAST.encodedAST(
 
 const checker = (schema: Schema.Schema<unknown, unknown>) => {
   const validate = Schema.validateEither(schema)
+  const quick = checkOf(schema.ast)
   return (u: unknown): Either.Either<unknown, ParseResult.ParseError> => {
+    if (quick?.(u) === true) return Either.right(u)
     const result = validate(u)
     return Either.isRight(result) ? Either.right(u) : result
   }

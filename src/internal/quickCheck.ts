@@ -1,0 +1,52 @@
+import type * as SchemaAST from "effect/SchemaAST"
+
+/**
+ * A predicate as simple as `typeof` for the Schemas that need no more (numbers, strings, booleans, bigints,
+ * literals, unknown, unions of these, and structs of required fields of these), or undefined. Where it holds,
+ * Schema's own validation would too; where it does not, the caller asks Schema, for the verdict and its error.
+ * Schema's validation allocates a result and a path per value (~0.15-0.4 µs); this does not (~0.01 µs).
+ */
+export const checkOf = (ast: SchemaAST.AST): ((u: unknown) => boolean) | undefined => {
+  switch (ast._tag) {
+    case "NumberKeyword":
+      return (u) => typeof u === "number"
+    case "StringKeyword":
+      return (u) => typeof u === "string"
+    case "BooleanKeyword":
+      return (u) => typeof u === "boolean"
+    case "BigIntKeyword":
+      return (u) => typeof u === "bigint"
+    case "Literal": {
+      const literal = ast.literal
+      return (u) => u === literal
+    }
+    case "UnknownKeyword":
+    case "AnyKeyword":
+      return () => true
+    case "Union": {
+      const members = ast.types.map(checkOf)
+      if (!members.every((check) => check !== undefined)) return undefined
+      return (u) => members.some((check) => check!(u))
+    }
+    case "TypeLiteral": {
+      if (ast.indexSignatures.length > 0) return undefined
+      const names: Array<string> = []
+      const checks: Array<(u: unknown) => boolean> = []
+      for (const property of ast.propertySignatures) {
+        const check = checkOf(property.type)
+        if (property.isOptional || typeof property.name !== "string" || check === undefined) return undefined
+        names.push(property.name)
+        checks.push(check)
+      }
+      return (u) => {
+        if (typeof u !== "object" || u === null) return false
+        for (let i = 0; i < names.length; i++) {
+          if (!checks[i]!((u as Record<string, unknown>)[names[i]!])) return false
+        }
+        return true
+      }
+    }
+    default:
+      return undefined
+  }
+}
