@@ -485,13 +485,20 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       }
     }
 
+    // a task with a timeout, a start callback or a channel only goes to a free slot, where it starts at once
+    const canWait = (job: Job): boolean =>
+      job.request.timeoutMs === undefined && job.request.onStart === undefined && job.events === undefined
+
+    // How many tasks a worker may hold when the queue is short: one per slot, and one chunk (of a map or a
+    // stream) more, which it starts as soon as its running one ends instead of idling while that one's
+    // results go back and the next chunk comes.
+    const shortLimit = (job: Job): number => options.concurrency + (job.request.chunk && canWait(job) ? 1 : 0)
+
     // A task can go to a free slot, or, with a deep queue, wait in the worker behind its running ones: up to
     // two shares, so that the worker runs one while the next is on its way and never idles for a round trip.
     const canTake = (slot: Slot, job: Job, share: number): boolean =>
-      slot.inflight.size < options.concurrency ||
-      (share > 0 && slot.inflight.size < options.concurrency + 2 * share &&
-        // a task with a timeout, a start callback or a channel only goes to a free slot, where it starts at once
-        job.request.timeoutMs === undefined && job.request.onStart === undefined && job.events === undefined)
+      slot.inflight.size < shortLimit(job) ||
+      (share > 0 && slot.inflight.size < options.concurrency + 2 * share && canWait(job))
 
     const dispatch = () => {
       scheduled = false
@@ -519,10 +526,11 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           // a trickle of tasks keeps one worker warm instead of waking each in turn.
           let job: Job | undefined
           while ((job = nextQueued()) !== undefined) {
+            const limit = shortLimit(job)
             let best: Slot | undefined
             for (let k = 0; k < n; k++) {
               const slot = slots[k]
-              if (slot === undefined || slot.state !== READY || slot.inflight.size >= options.concurrency) continue
+              if (slot === undefined || slot.state !== READY || slot.inflight.size >= limit) continue
               if (best === undefined || slot.inflight.size < best.inflight.size) best = slot
             }
             if (best === undefined) break
