@@ -47,7 +47,7 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   const served = Array.from(entries.keys()).join(", ")
 
   const decode = (encoded: unknown): readonly [Entry, Task.Any] | Wire.WireExit => {
-    const tag = typeof encoded === "object" && encoded !== null ? (encoded as { _tag?: unknown })._tag : undefined
+    const tag = Wire.encodedTag(encoded)
     const entry = typeof tag === "string" ? entries.get(tag) : undefined
     if (entry === undefined) {
       return [
@@ -70,13 +70,14 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   const withSpan = <A>(effect: Effect.Effect<A, never, unknown>, span: Wire.SpanContext | undefined) =>
     span === undefined ? effect : Effect.withParentSpan(effect, parentSpanOf(span))
 
-  const runChunk = (items: ReadonlyArray<unknown>): Effect.Effect<Wire.ChunkExit, never, unknown> =>
+  const runChunk = (chunk: Wire.ChunkPayload): Effect.Effect<Wire.ChunkExit, never, unknown> =>
     Effect.suspend(() => {
       const successes: Array<unknown> = []
+      const length = Wire.chunkLength(chunk)
       let i = 0
       const loop: Effect.Effect<Wire.ChunkExit, never, unknown> = Effect.suspend(() => {
-        if (i >= items.length) return Effect.succeed([successes, undefined] as const)
-        return Effect.flatMap(runOne(items[i++]), (exit) => {
+        if (i >= length) return Effect.succeed([successes, undefined] as const)
+        return Effect.flatMap(runOne(Wire.chunkItem(chunk, i++)), (exit) => {
           if (exit[0] !== Wire.EXIT_SUCCESS) return Effect.succeed([successes, exit] as const)
           successes.push(exit[1])
           return loop
@@ -88,7 +89,7 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   return {
     run: (chunk, payload, span) =>
       withSpan<Wire.WireExit | Wire.ChunkExit>(
-        chunk ? runChunk(payload as ReadonlyArray<unknown>) : runOne(payload),
+        chunk ? runChunk(payload as Wire.ChunkPayload) : runOne(payload),
         span
       ),
     runChannel: (payload, span, io) => {

@@ -63,10 +63,6 @@ const resolved = Promise.resolve()
  */
 const REPLY_WAIT_MS = 5
 
-/** The task's tag: the key of its typical run time. */
-const tagOf = (encoded: unknown): unknown =>
-  typeof encoded === "object" && encoded !== null ? (encoded as { readonly _tag?: unknown })._tag : undefined
-
 export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void => {
   const executor = makeExecutor(runner, config.module)
 
@@ -295,7 +291,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
               span: request[3],
               early: [],
               typical: kind === Wire.REQ_RUN ? typicalRunMs : kind === Wire.REQ_CHUNK ? typicalChunkMs : undefined,
-              tag: tagOf(kind === Wire.REQ_CHUNK ? (payload as ReadonlyArray<unknown>)[0] : payload)
+              tag: kind === Wire.REQ_CHUNK ? Wire.chunkTag(payload as Wire.ChunkPayload) : Wire.encodedTag(payload)
             }
             queued.set(job.id, job)
             queue.push(job)

@@ -69,6 +69,8 @@ export type WireExit =
 export type ChunkExit = readonly [successes: ReadonlyArray<unknown>, stop: WireExit | undefined]
 
 interface Codec {
+  /** The payload's field names (`_tag` aside) when its fields' encoded form is their type, so a chunk can go as columns. */
+  readonly plainFields: ReadonlyArray<string> | undefined
   readonly encode: (task: Task.Any) => Either.Either<unknown, ParseResult.ParseError>
   readonly decode: (u: unknown) => Either.Either<Task.Any, ParseResult.ParseError>
   readonly encodeSuccess: (a: unknown) => Either.Either<unknown, ParseResult.ParseError>
@@ -108,6 +110,9 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
     const plainPayload = isIdentity(fields)
     const checkPayload = checker(fields)
     codec = {
+      plainFields: plainPayload
+        ? Object.keys((ctor as unknown as { fields: Schema.Struct.Fields }).fields).filter((name) => name !== "_tag")
+        : undefined,
       encode: plainPayload ? checkPayload : Schema.encodeEither(self),
       decode: plainPayload
         ? (u) => Either.right(new ctor(u, true))
@@ -164,6 +169,65 @@ export const encodeTask = (task: Task.Any): Either.Either<unknown, EncodeError> 
     ? encoded as Either.Either<unknown, never>
     : Either.left(new EncodeError({ task: task._tag, reason: formatParseError(encoded.left) }))
 }
+
+/**
+ * A chunk of tasks of one class whose payload is plain (its fields' encoded form is their type), sent as one array
+ * per field instead of one object per task: arrays of numbers or strings clone some twenty times faster than as
+ * many objects (1,024 `{ _tag, x }` here: 130-155 µs to serialize and 330 µs to deserialize; as columns, 9 and
+ * 14-20 µs). Other chunks are an array of encoded tasks.
+ */
+export type Columns = readonly [tag: string, length: number, fields: ReadonlyArray<string>, columns: ReadonlyArray<ReadonlyArray<unknown>>]
+
+export type ChunkPayload = ReadonlyArray<unknown> | { readonly columns: Columns }
+
+const isColumns = (payload: ChunkPayload): payload is { readonly columns: Columns } => !Array.isArray(payload)
+
+/** Encodes the tasks of a chunk on the main side: as columns when they allow it, else one by one. */
+export const encodeChunk = (tasks: ReadonlyArray<Task.Any>): Either.Either<ChunkPayload, EncodeError> => {
+  const first = tasks[0]
+  const ctor = first !== null && typeof first === "object" ? classOf(first) : undefined
+  const fields = ctor !== undefined && typeof first!._tag === "string" ? codecOf(ctor).plainFields : undefined
+  if (fields !== undefined && tasks.every((task) => task !== null && typeof task === "object" && task.constructor === ctor)) {
+    const encode = codecOf(ctor!).encode
+    const columns = fields.map(() => new Array<unknown>(tasks.length))
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i]!
+      const checked = encode(task)
+      if (Either.isLeft(checked)) {
+        return Either.left(new EncodeError({ task: task._tag, reason: formatParseError(checked.left) }))
+      }
+      for (let k = 0; k < fields.length; k++) columns[k]![i] = (task as unknown as Record<string, unknown>)[fields[k]!]
+    }
+    return Either.right({ columns: [first!._tag, tasks.length, fields, columns] })
+  }
+  const payload: Array<unknown> = new Array(tasks.length)
+  for (let i = 0; i < tasks.length; i++) {
+    const encoded = encodeTask(tasks[i]!)
+    if (Either.isLeft(encoded)) return Either.left(encoded.left)
+    payload[i] = encoded.right
+  }
+  return Either.right(payload)
+}
+
+/** How many tasks a chunk holds. */
+export const chunkLength = (payload: ChunkPayload): number => isColumns(payload) ? payload.columns[1] : payload.length
+
+/** The encoded task at `index` of a chunk (from columns: a fresh object of its tag and fields). */
+export const chunkItem = (payload: ChunkPayload, index: number): unknown => {
+  if (!isColumns(payload)) return payload[index]
+  const [tag, , fields, columns] = payload.columns
+  const item: Record<string, unknown> = { _tag: tag }
+  for (let k = 0; k < fields.length; k++) item[fields[k]!] = columns[k]![index]
+  return item
+}
+
+/** The tag of an encoded task, if it has one. */
+export const encodedTag = (encoded: unknown): unknown =>
+  typeof encoded === "object" && encoded !== null ? (encoded as { readonly _tag?: unknown })._tag : undefined
+
+/** The tag of a chunk's first task. */
+export const chunkTag = (payload: ChunkPayload): unknown =>
+  isColumns(payload) ? payload.columns[0] : encodedTag(payload[0])
 
 // ---------------------------------------------------------------------------
 // defects keep the remote name, message and stack

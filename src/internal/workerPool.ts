@@ -117,12 +117,9 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
     retry: WorkerPool.WorkerPool.RunOptions["retry"]
   ) =>
     Effect.withFiberRuntime<ChunkOutcome, WorkerPoolError>((fiber) => {
-      const payload: Array<unknown> = new Array(tasks.length)
-      for (let i = 0; i < tasks.length; i++) {
-        const encoded = Wire.encodeTask(tasks[i]!)
-        if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-        payload[i] = encoded.right
-      }
+      const encoded = Wire.encodeChunk(tasks)
+      if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
+      const payload = encoded.right
       const request = { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span: spanOf(fiber) }
       const once = Effect.async<ChunkOutcome, WorkerPoolError>((resume) => {
         const cancel = core.submit(request, (result) =>

@@ -410,6 +410,44 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
             else assert.isTrue(result._tag === "Right" && result.right === i)
           })
         }).pipe(Effect.provide(shared)))
+
+      it.live("an invalid task in a map's chunk fails the map with EncodeError, and the pool goes on", () =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(
+            Parallel.map(
+              Array.from({ length: 20 }, (_, i) => i),
+              (x) => x === 7 ? new Square({ x: "seven" as unknown as number }, true) : new Square({ x }),
+              { chunkSize: 10 }
+            )
+          )
+          assert.instanceOf(error, Errors.EncodeError)
+          assert.include(error.message, "Expected number")
+          const unserializable = yield* Effect.flip(
+            Parallel.map([1, 2, 3], (x) => new Echo({ value: x === 2 ? () => x : x }), { chunkSize: 3 })
+          )
+          assert.instanceOf(unserializable, Errors.EncodeError)
+          assert.deepStrictEqual(yield* Parallel.map([1, 2, 3], (x) => new Square({ x })), [1, 4, 9])
+        }).pipe(Effect.provide(shared)))
+    })
+
+    describe("chunks", () => {
+      // a chunk of plain tasks of one class goes as one array per field, any other one task by one
+      it.live("map gives the same results for chunks of one class, of several fields, of buffers, or of mixed classes", () =>
+        Effect.gen(function*() {
+          const items = Array.from({ length: 30 }, (_, i) => i)
+          assert.deepStrictEqual(
+            yield* Parallel.map(items, (x) => new Sleep({ millis: 0, value: x }), { chunkSize: 8 }),
+            items
+          )
+          const buffers = yield* Parallel.map(items, (x) => new Echo({ value: Uint8Array.of(x, x + 1) }), { chunkSize: 8 })
+          assert.deepStrictEqual(buffers.map((b) => Array.from(b as Uint8Array)), items.map((x) => [x, x + 1]))
+          assert.deepStrictEqual(
+            yield* Parallel.map(items, (x) => x % 2 === 0 ? new Square({ x }) : new Echo({ value: `s${x}` }), {
+              chunkSize: 8
+            }),
+            items.map((x) => x % 2 === 0 ? x * x : `s${x}`)
+          )
+        }).pipe(Effect.provide(shared)))
     })
 
     describe("interruption and timeouts", () => {
