@@ -159,12 +159,26 @@ export const classOf = (task: Task.Any): Task.AnyClass => task.constructor as un
 export const formatParseError = (error: ParseResult.ParseError): string =>
   ParseResult.TreeFormatter.formatErrorSync(error)
 
+/** The class of a task value, or undefined for anything else (a plain object with a `_tag`, say). */
+const taskClassOf = (u: unknown): Task.AnyClass | undefined => {
+  if (u === null || typeof u !== "object" || typeof (u as { readonly _tag?: unknown })._tag !== "string") return undefined
+  const ctor: unknown = u.constructor
+  if (typeof ctor !== "function") return undefined
+  if (codecs.has(ctor)) return ctor as unknown as Task.AnyClass
+  const { failure, fields, success } = ctor as { readonly fields?: unknown; readonly success?: unknown; readonly failure?: unknown }
+  return typeof fields === "object" && fields !== null && Schema.isSchema(success) && Schema.isSchema(failure)
+    ? ctor as unknown as Task.AnyClass
+    : undefined
+}
+
 /** Encodes a task on the main side; a Schema failure is an `EncodeError` for this caller only. */
 export const encodeTask = (task: Task.Any): Either.Either<unknown, EncodeError> => {
-  if (task === null || typeof task !== "object" || typeof task._tag !== "string") {
-    return Either.left(new EncodeError({ task: "<unknown>", reason: "not a task value (define it with Task.Class)" }))
+  const ctor = taskClassOf(task)
+  if (ctor === undefined) {
+    const name = typeof task?._tag === "string" ? task._tag : "<unknown>"
+    return Either.left(new EncodeError({ task: name, reason: "not a task value (define it with Task.Class)" }))
   }
-  const encoded = codecOf(classOf(task)).encode(task)
+  const encoded = codecOf(ctor).encode(task)
   return Either.isRight(encoded)
     ? encoded as Either.Either<unknown, never>
     : Either.left(new EncodeError({ task: task._tag, reason: formatParseError(encoded.left) }))
@@ -185,8 +199,8 @@ const isColumns = (payload: ChunkPayload): payload is { readonly columns: Column
 /** Encodes the tasks of a chunk on the main side: as columns when they allow it, else one by one. */
 export const encodeChunk = (tasks: ReadonlyArray<Task.Any>): Either.Either<ChunkPayload, EncodeError> => {
   const first = tasks[0]
-  const ctor = first !== null && typeof first === "object" ? classOf(first) : undefined
-  const fields = ctor !== undefined && typeof first!._tag === "string" ? codecOf(ctor).plainFields : undefined
+  const ctor = taskClassOf(first)
+  const fields = ctor === undefined ? undefined : codecOf(ctor).plainFields
   if (fields !== undefined && tasks.every((task) => task !== null && typeof task === "object" && task.constructor === ctor)) {
     const encode = codecOf(ctor!).encode
     const columns = fields.map(() => new Array<unknown>(tasks.length))

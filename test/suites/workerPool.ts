@@ -428,6 +428,18 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.instanceOf(unserializable, Errors.EncodeError)
           assert.deepStrictEqual(yield* Parallel.map([1, 2, 3], (x) => new Square({ x })), [1, 4, 9])
         }).pipe(Effect.provide(shared)))
+
+      it.live("a value that is not a task (a plain object with a _tag, say) is an EncodeError, not a defect", () =>
+        Effect.gen(function*() {
+          const notTask = { _tag: "Square", x: 2 } as unknown as Square
+          const single = yield* Effect.flip(Parallel.run(notTask))
+          assert.instanceOf(single, Errors.EncodeError)
+          assert.include(single.message, "not a task value")
+          const inMap = yield* Effect.flip(Parallel.map([1, 2], (x) => x === 1 ? notTask : new Square({ x })))
+          assert.instanceOf(inMap, Errors.EncodeError)
+          const primitive = yield* Effect.flip(Parallel.map([1, 2], (x) => x as unknown as Square, { chunkSize: 2 }))
+          assert.instanceOf(primitive, Errors.EncodeError)
+        }).pipe(Effect.provide(shared)))
     })
 
     describe("chunks", () => {
