@@ -67,7 +67,8 @@ describe("Task.Class instances", () => {
   })
 
   it("reject invalid props with Schema's own error", () => {
-    for (const props of [{ x: "1", name: "n", flag: true, kind: "a" }, { x: 1, name: "n", flag: true, kind: "c" }, {}]) {
+    const inherited = Object.create({ x: 1, name: "n", flag: true, kind: "a" })
+    for (const props of [{ x: "1", name: "n", flag: true, kind: "a" }, { x: 1, name: "n", flag: true, kind: "c" }, {}, inherited]) {
       assert.strictEqual(thrown(() => new Simple(props as any)), thrown(() => new SimpleRef(props as any)))
     }
   })

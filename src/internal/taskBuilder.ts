@@ -37,7 +37,9 @@ export const make = (tag: string, fields: Schema.Struct.Fields): Builder | undef
       instance._tag = tag
       return instance
     }
-    if (!checkable) return undefined
+    // Schema's constructor validates a copy of the own properties only: props with a prototype of their own go to it
+    const proto = Object.getPrototypeOf(record)
+    if (!checkable || (proto !== Object.prototype && proto !== null)) return undefined
     for (let i = 0; i < names.length; i++) {
       const value = record[names[i]!]
       if (!checks[i]!(value)) return undefined
