@@ -21,6 +21,14 @@ class DatedRef extends Schema.TaggedRequest<DatedRef>()("Dated", {
   failure: Schema.Never
 }) {}
 
+const refined = { n: Schema.Int, s: Schema.NonEmptyString, p: Schema.Number.pipe(Schema.positive()) }
+class Refined extends Task.Class<Refined>()("Refined", { payload: refined, success: Schema.Number, failure: Schema.Never }) {}
+class RefinedRef extends Schema.TaggedRequest<RefinedRef>()("Refined", {
+  payload: refined,
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
 const defaulted = { x: Schema.Number, step: Schema.optionalWith(Schema.Number, { default: () => 1 }) }
 class Defaulted extends Task.Class<Defaulted>()("Defaulted", {
   payload: defaulted,
@@ -70,6 +78,13 @@ describe("Task.Class instances", () => {
     const inherited = Object.create({ x: 1, name: "n", flag: true, kind: "a" })
     for (const props of [{ x: "1", name: "n", flag: true, kind: "a" }, { x: 1, name: "n", flag: true, kind: "c" }, {}, inherited]) {
       assert.strictEqual(thrown(() => new Simple(props as any)), thrown(() => new SimpleRef(props as any)))
+    }
+  })
+
+  it("of refined fields (integers, non-empty strings, positive numbers) check their refinements", () => {
+    assert.deepStrictEqual(own(new Refined({ n: 2, s: "a", p: 0.5 })), own(new RefinedRef({ n: 2, s: "a", p: 0.5 })))
+    for (const props of [{ n: 1.5, s: "a", p: 1 }, { n: 1, s: "", p: 1 }, { n: 1, s: "a", p: -1 }, { n: 1, s: "a" }]) {
+      assert.strictEqual(thrown(() => new Refined(props as any)), thrown(() => new RefinedRef(props as any)))
     }
   })
 

@@ -1,8 +1,12 @@
+import * as Option from "effect/Option"
 import type * as SchemaAST from "effect/SchemaAST"
+
+const options = {}
 
 /**
  * A predicate as simple as `typeof` for the Schemas that need no more (numbers, strings, booleans, bigints,
- * literals, unknown, unions of these, and structs of required fields of these), or undefined. Where it holds,
+ * literals, unknown, refinements of these such as integers or non-empty strings, unions of these, and structs of
+ * required fields of these), or undefined. Where it holds,
  * Schema's own validation would too; where it does not, the caller asks Schema, for the verdict and its error.
  * Schema's validation allocates a result and a path per value (~0.15-0.4 µs); this does not (~0.01 µs).
  */
@@ -23,6 +27,12 @@ export const checkOf = (ast: SchemaAST.AST): ((u: unknown) => boolean) | undefin
     case "UnknownKeyword":
     case "AnyKeyword":
       return () => true
+    case "Refinement": {
+      // a refined value (an integer, a non-empty string...): its base check, then the refinement's own filter
+      const from = checkOf(ast.from)
+      if (from === undefined) return undefined
+      return (u) => from(u) && Option.isNone(ast.filter(u, options, ast))
+    }
     case "Union": {
       const members = ast.types.map(checkOf)
       if (!members.every((check) => check !== undefined)) return undefined

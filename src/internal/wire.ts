@@ -81,8 +81,11 @@ interface Codec {
 
 const codecs = new WeakMap<object, Codec>()
 
-/** A Schema whose encoded form is its type: values need checking, not rebuilding. */
-const isIdentity = (schema: Schema.Schema.All): boolean => SchemaAST.encodedAST(schema.ast) === schema.ast
+/**
+ * A Schema with no transformation anywhere (refinements allowed): its encoded form is the value itself, which
+ * needs checking, not rebuilding.
+ */
+const isIdentity = (schema: Schema.Schema.All): boolean => SchemaAST.typeAST(schema.ast) === schema.ast
 
 const checker = (schema: Schema.Schema<unknown, unknown>) => {
   const validate = Schema.validateEither(schema)

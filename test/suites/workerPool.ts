@@ -30,6 +30,7 @@ import {
   Oops,
   Park,
   Rendezvous,
+  Repeat,
   Reverse,
   ReverseMoved,
   Sleep,
@@ -439,6 +440,28 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.instanceOf(inMap, Errors.EncodeError)
           const primitive = yield* Effect.flip(Parallel.map([1, 2], (x) => x as unknown as Square, { chunkSize: 2 }))
           assert.instanceOf(primitive, Errors.EncodeError)
+        }).pipe(Effect.provide(shared)))
+    })
+
+    describe("refined payloads and results", () => {
+      // fields such as integers or non-empty strings are checked on the main side, results in the worker
+      it.live("are checked on both sides, in single runs and in chunks", () =>
+        Effect.gen(function*() {
+          const items = Array.from({ length: 12 }, (_, i) => i + 1)
+          assert.deepStrictEqual(
+            yield* Parallel.map(items, (times) => new Repeat({ text: "ab", times }), { chunkSize: 5 }),
+            items.map((times) => "ab".repeat(times))
+          )
+          const fractional = yield* Effect.flip(Parallel.run(new Repeat({ text: "ab", times: 1.5 }, true)))
+          assert.instanceOf(fractional, Errors.EncodeError)
+          assert.include(fractional.message, "integer")
+          const empty = yield* Effect.flip(
+            Parallel.map(items, (times) => new Repeat({ text: times === 7 ? "" : "ab", times }, true), { chunkSize: 5 })
+          )
+          assert.instanceOf(empty, Errors.EncodeError)
+          const emptyResult = yield* Effect.flip(Parallel.run(new Repeat({ text: "ab", times: 0 })))
+          assert.instanceOf(emptyResult, Errors.DecodeError)
+          assert.throws(() => new Repeat({ text: "ab", times: 1.5 }))
         }).pipe(Effect.provide(shared)))
     })
 
