@@ -73,11 +73,11 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   const runChunk = (chunk: Wire.ChunkPayload): Effect.Effect<Wire.ChunkExit, never, unknown> =>
     Effect.suspend(() => {
       const successes: Array<unknown> = []
-      const length = Wire.chunkLength(chunk)
+      const [length, item] = Wire.readChunk(chunk)
       let i = 0
       const loop: Effect.Effect<Wire.ChunkExit, never, unknown> = Effect.suspend(() => {
         if (i >= length) return Effect.succeed([successes, undefined] as const)
-        return Effect.flatMap(runOne(Wire.chunkItem(chunk, i++)), (exit) => {
+        return Effect.flatMap(runOne(item(i++)), (exit) => {
           if (exit[0] !== Wire.EXIT_SUCCESS) return Effect.succeed([successes, exit] as const)
           successes.push(exit[1])
           return loop

@@ -162,26 +162,27 @@ export const classOf = (task: Task.Any): Task.AnyClass => task.constructor as un
 export const formatParseError = (error: ParseResult.ParseError): string =>
   ParseResult.TreeFormatter.formatErrorSync(error)
 
-/** The class of a task value, or undefined for anything else (a plain object with a `_tag`, say). */
-const taskClassOf = (u: unknown): Task.AnyClass | undefined => {
+/** The codec of a task value's class, or undefined for anything else (a plain object with a `_tag`, say). */
+const codecOfTask = (u: unknown): Codec | undefined => {
   if (u === null || typeof u !== "object" || typeof (u as { readonly _tag?: unknown })._tag !== "string") return undefined
   const ctor: unknown = u.constructor
   if (typeof ctor !== "function") return undefined
-  if (codecs.has(ctor)) return ctor as unknown as Task.AnyClass
+  const known = codecs.get(ctor)
+  if (known !== undefined) return known
   const { failure, fields, success } = ctor as { readonly fields?: unknown; readonly success?: unknown; readonly failure?: unknown }
   return typeof fields === "object" && fields !== null && Schema.isSchema(success) && Schema.isSchema(failure)
-    ? ctor as unknown as Task.AnyClass
+    ? codecOf(ctor as unknown as Task.AnyClass)
     : undefined
 }
 
 /** Encodes a task on the main side; a Schema failure is an `EncodeError` for this caller only. */
 export const encodeTask = (task: Task.Any): Either.Either<unknown, EncodeError> => {
-  const ctor = taskClassOf(task)
-  if (ctor === undefined) {
+  const codec = codecOfTask(task)
+  if (codec === undefined) {
     const name = typeof task?._tag === "string" ? task._tag : "<unknown>"
     return Either.left(new EncodeError({ task: name, reason: "not a task value (define it with Task.Class)" }))
   }
-  const encoded = codecOf(ctor).encode(task)
+  const encoded = codec.encode(task)
   return Either.isRight(encoded)
     ? encoded as Either.Either<unknown, never>
     : Either.left(new EncodeError({ task: task._tag, reason: formatParseError(encoded.left) }))
@@ -202,10 +203,11 @@ const isColumns = (payload: ChunkPayload): payload is { readonly columns: Column
 /** Encodes the tasks of a chunk on the main side: as columns when they allow it, else one by one. */
 export const encodeChunk = (tasks: ReadonlyArray<Task.Any>): Either.Either<ChunkPayload, EncodeError> => {
   const first = tasks[0]
-  const ctor = taskClassOf(first)
-  const fields = ctor === undefined ? undefined : codecOf(ctor).plainFields
+  const codec = codecOfTask(first)
+  const fields = codec?.plainFields
+  const ctor = first?.constructor
   if (fields !== undefined && tasks.every((task) => task !== null && typeof task === "object" && task.constructor === ctor)) {
-    const encode = codecOf(ctor!).encode
+    const encode = codec!.encode
     const columns = fields.map(() => new Array<unknown>(tasks.length))
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!
@@ -226,16 +228,15 @@ export const encodeChunk = (tasks: ReadonlyArray<Task.Any>): Either.Either<Chunk
   return Either.right(payload)
 }
 
-/** How many tasks a chunk holds. */
-export const chunkLength = (payload: ChunkPayload): number => isColumns(payload) ? payload.columns[1] : payload.length
-
-/** The encoded task at `index` of a chunk (from columns: a fresh object of its tag and fields). */
-export const chunkItem = (payload: ChunkPayload, index: number): unknown => {
-  if (!isColumns(payload)) return payload[index]
-  const [tag, , fields, columns] = payload.columns
-  const item: Record<string, unknown> = { _tag: tag }
-  for (let k = 0; k < fields.length; k++) item[fields[k]!] = columns[k]![index]
-  return item
+/** A chunk's length, and a reader of its encoded tasks (from columns: a fresh object of its tag and fields). */
+export const readChunk = (payload: ChunkPayload): readonly [length: number, item: (index: number) => unknown] => {
+  if (!isColumns(payload)) return [payload.length, (index) => payload[index]]
+  const [tag, length, fields, columns] = payload.columns
+  return [length, (index) => {
+    const item: Record<string, unknown> = { _tag: tag }
+    for (let k = 0; k < fields.length; k++) item[fields[k]!] = columns[k]![index]
+    return item
+  }]
 }
 
 /** The tag of an encoded task, if it has one. */
