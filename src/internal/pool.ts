@@ -1,5 +1,4 @@
 import * as Worker from "@effect/platform/Worker"
-import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -10,6 +9,7 @@ import { Deque } from "./deque.js"
 import { Admission } from "./admission.js"
 import * as Metrics from "./metrics.js"
 import * as IdleSpin from "./idleSpin.js"
+import * as Platform from "./platform.js"
 import * as Spawn from "./spawn.js"
 import {
   type ChannelEvents,
@@ -107,7 +107,9 @@ const exitReason = (slot: Slot, code: number | null, signal: string | null): str
 
 export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, SpawnError, Scope.Scope> =>
   Effect.gen(function*() {
-    const platform = yield* Worker.PlatformWorker.pipe(Effect.provide(NodeWorker.layerWorker))
+    // each worker's replies go straight to onMessage (see ./platform.ts)
+    const receivers = new WeakMap<Spawn.RawWorker, Platform.Receiver>()
+    const platform = Platform.make((raw) => receivers.get(raw))
     const config = Spawn.makeConfig(
       options.module,
       options.entry,
@@ -179,6 +181,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           resourceLimits: options.resourceLimits
         })
         slot.raw = raw
+        receivers.set(raw, (data) => onMessage(slot, data as Wire.Message))
         raw.on("error", (error: Error) => {
           slot.uncaught = error.stack ?? error.message
         })
