@@ -29,6 +29,14 @@ class RefinedRef extends Schema.TaggedRequest<RefinedRef>()("Refined", {
   failure: Schema.Never
 }) {}
 
+const declared = { array: Schema.instanceOf(Float64Array), at: Schema.ValidDateFromSelf, bytes: Schema.Uint8ArrayFromSelf }
+class Declared extends Task.Class<Declared>()("Declared", { payload: declared, success: Schema.Number, failure: Schema.Never }) {}
+class DeclaredRef extends Schema.TaggedRequest<DeclaredRef>()("Declared", {
+  payload: declared,
+  success: Schema.Number,
+  failure: Schema.Never
+}) {}
+
 const defaulted = { x: Schema.Number, step: Schema.optionalWith(Schema.Number, { default: () => 1 }) }
 class Defaulted extends Task.Class<Defaulted>()("Defaulted", {
   payload: defaulted,
@@ -85,6 +93,24 @@ describe("Task.Class instances", () => {
     assert.deepStrictEqual(own(new Refined({ n: 2, s: "a", p: 0.5 })), own(new RefinedRef({ n: 2, s: "a", p: 0.5 })))
     for (const props of [{ n: 1.5, s: "a", p: 1 }, { n: 1, s: "", p: 1 }, { n: 1, s: "a", p: -1 }, { n: 1, s: "a" }]) {
       assert.strictEqual(thrown(() => new Refined(props as any)), thrown(() => new RefinedRef(props as any)))
+    }
+  })
+
+  it("of declared fields (instanceOf, DateFromSelf, Uint8ArrayFromSelf) check them as Schema does", () => {
+    const valid = { array: new Float64Array(2), at: new Date(0), bytes: Uint8Array.of(1) }
+    const task = new Declared(valid)
+    assert.deepStrictEqual(own(task), own(new DeclaredRef(valid)))
+    assert.strictEqual(task.array, valid.array)
+    for (
+      const props of [
+        { ...valid, array: new Float32Array(2) },
+        { ...valid, array: [0, 0] },
+        { ...valid, at: new Date(Number.NaN) },
+        { ...valid, at: "1970-01-01" },
+        { ...valid, bytes: new Uint16Array(1) }
+      ]
+    ) {
+      assert.strictEqual(thrown(() => new Declared(props as any)), thrown(() => new DeclaredRef(props as any)))
     }
   })
 

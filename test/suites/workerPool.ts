@@ -463,6 +463,15 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.instanceOf(emptyResult, Errors.DecodeError)
           assert.throws(() => new Repeat({ text: "ab", times: 1.5 }))
         }).pipe(Effect.provide(shared)))
+
+      it.live("declared fields (Uint8ArrayFromSelf) are checked before they leave, and by their constructor", () =>
+        Effect.gen(function*() {
+          const notBytes = yield* Effect.flip(Parallel.run(new Reverse({ data: [1, 2, 3] as any }, true)))
+          assert.instanceOf(notBytes, Errors.EncodeError)
+          assert.include(notBytes.message, "Uint8Array")
+          assert.throws(() => new Reverse({ data: new Uint16Array(3) as any }))
+          assert.deepStrictEqual(Array.from(yield* Parallel.run(new Reverse({ data: Uint8Array.of(1, 2, 3) }))), [3, 2, 1])
+        }).pipe(Effect.provide(shared)))
     })
 
     describe("chunks", () => {
