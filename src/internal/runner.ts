@@ -11,6 +11,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
+import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as v8 from "node:v8"
 import * as WorkerThreads from "node:worker_threads"
 import * as Scope from "effect/Scope"
@@ -79,8 +80,12 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         )
       )
     )
+    // Task fibers run without Effect's runtime metrics (fiber counts and lifetimes, on by default): nobody outside
+    // the worker can read them, and updating them takes a quarter of a fiber's start and end (0.6 -> 0.46 µs
+    // warm; 8.9 -> 7.4 µs over the first 200 fibers, before V8 optimises).
     const runtime = yield* Effect.runtime<never>().pipe(
-      Effect.map(Runtime.updateContext((ctx) => Context.merge(ctx, context)))
+      Effect.map(Runtime.updateContext((ctx) => Context.merge(ctx, context))),
+      Effect.map(Runtime.disableRuntimeFlag(RuntimeFlags.RuntimeMetrics))
     )
     const runFork = Runtime.runFork(runtime)
     // A task's fiber starts with its own Collector (its handler hands buffers back with Transferable.addAll) and
