@@ -131,6 +131,11 @@ const unsafeMake = <R>(
 /**
  * Makes a runner from task classes and one handler per task tag.
  *
+ * Each task runs in a fiber of its own, with the runner's Layer services, a `Transferable.Collector` and the
+ * caller's span in its context. Task fibers run without Effect's runtime metrics (the built-in fiber counts
+ * and lifetimes, which nobody outside the worker can read): `Metric.fiberStarted` and the like stay unchanged
+ * inside a worker.
+ *
  * @since 0.1.0
  * @category constructors
  */
