@@ -234,7 +234,7 @@ export const makeTestCore = (
           completed++
           metrics.completed(performance.now() - startedAt)
           if (!Array.isArray(exit.value)) metrics.failed((exit.value as { _tag: string })._tag)
-          resolveJob(job, exit.value)
+          resolveJob(job, crossBack(exit.value))
         }
         dispatch()
       })
@@ -282,6 +282,18 @@ export const makeTestCore = (
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
         return new EncodeError({ task: request.tag, reason })
+      }
+    }
+
+    // Results cross it too, as a real worker's reply does: a class instance comes back as a plain object, and a
+    // result that cannot be cloned fails its own task.
+    const crossBack = (result: CoreResult): CoreResult => {
+      if (!Array.isArray(result)) return result
+      try {
+        return structuredClone(result)
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+        return [Wire.EXIT_DECODE, `the result could not be sent back: ${reason}`]
       }
     }
 

@@ -87,6 +87,35 @@ const codecs = new WeakMap<object, Codec>()
  */
 const isIdentity = (schema: Schema.Schema.All): boolean => SchemaAST.typeAST(schema.ast) === schema.ast
 
+/**
+ * Whether a Schema declares a type of its own anywhere (`instanceOf`, `DateFromSelf`, `Uint8ArrayFromSelf`...).
+ * Structured clone keeps some such values (dates, typed arrays, maps) and not others (an instance of a class of
+ * yours arrives as a plain object), so where a plain Schema has one, the receiving side checks the value again:
+ * the handler or the caller gets what the Schema says, or a DecodeError.
+ */
+const hasDeclaration = (ast: SchemaAST.AST): boolean => {
+  switch (ast._tag) {
+    case "Declaration":
+    case "Suspend":
+      return true
+    case "Refinement":
+      return hasDeclaration(ast.from)
+    case "Union":
+      return ast.types.some(hasDeclaration)
+    case "TupleType":
+      return ast.elements.some((element) => hasDeclaration(element.type)) || ast.rest.some((rest) => hasDeclaration(rest.type))
+    case "TypeLiteral":
+      return ast.propertySignatures.some((property) => hasDeclaration(property.type)) ||
+        ast.indexSignatures.some((index) => hasDeclaration(index.type))
+    default:
+      return false
+  }
+}
+
+/** The receiving side of a plain Schema: the value as it came, checked again if it has a declared type. */
+const receiver = (schema: Schema.Schema<unknown, unknown>): (u: unknown) => Either.Either<unknown, ParseResult.ParseError> =>
+  hasDeclaration(schema.ast) ? checker(schema) : Either.right
+
 const checker = (schema: Schema.Schema<unknown, unknown>) => {
   const validate = Schema.validateEither(schema)
   const quick = checkOf(schema.ast)
@@ -118,10 +147,12 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
         : undefined,
       encode: plainPayload ? checkPayload : Schema.encodeEither(self),
       decode: plainPayload
-        ? (u) => Either.right(new ctor(u, true))
+        ? (hasDeclaration(fields.ast)
+          ? (u) => Either.map(checkPayload(u), () => new ctor(u, true))
+          : (u) => Either.right(new ctor(u, true)))
         : Schema.decodeUnknownEither(self),
       encodeSuccess: isIdentity(success) ? checker(success) : Schema.encodeUnknownEither(success),
-      decodeSuccess: isIdentity(success) ? Either.right : Schema.decodeUnknownEither(success),
+      decodeSuccess: isIdentity(success) ? receiver(success) : Schema.decodeUnknownEither(success),
       encodeFailure: Schema.encodeUnknownEither(failure),
       decodeFailure: Schema.decodeUnknownEither(failure)
     }
@@ -148,9 +179,9 @@ export const channelCodecOf = (ctor: Task.AnyClass): ChannelCodec | undefined =>
     const { input, output } = schemas
     codec = {
       encodeInput: isIdentity(input) ? checker(input) : Schema.encodeUnknownEither(input),
-      decodeInput: isIdentity(input) ? Either.right : Schema.decodeUnknownEither(input),
+      decodeInput: isIdentity(input) ? receiver(input) : Schema.decodeUnknownEither(input),
       encodeOutput: isIdentity(output) ? checker(output) : Schema.encodeUnknownEither(output),
-      decodeOutput: isIdentity(output) ? Either.right : Schema.decodeUnknownEither(output)
+      decodeOutput: isIdentity(output) ? receiver(output) : Schema.decodeUnknownEither(output)
     }
     channelCodecs.set(ctor, codec)
   }

@@ -31,8 +31,12 @@ import {
   Park,
   Rendezvous,
   Repeat,
+  MakeVec,
+  NextDay,
   Reverse,
   ReverseMoved,
+  Vec,
+  VecLength,
   Sleep,
   Spin,
   Square,
@@ -471,6 +475,21 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.include(notBytes.message, "Uint8Array")
           assert.throws(() => new Reverse({ data: new Uint16Array(3) as any }))
           assert.deepStrictEqual(Array.from(yield* Parallel.run(new Reverse({ data: Uint8Array.of(1, 2, 3) }))), [3, 2, 1])
+        }).pipe(Effect.provide(shared)))
+
+      it.live("a declared type that structured clone cannot keep (a class's instance) is a DecodeError, both ways", () =>
+        Effect.gen(function*() {
+          const payload = yield* Effect.flip(Parallel.run(new VecLength({ v: new Vec(-3) })))
+          assert.instanceOf(payload, Errors.DecodeError)
+          assert.include(payload.message, "Expected Vec")
+          const result = yield* Effect.flip(Parallel.run(new MakeVec({ x: 2 })))
+          assert.instanceOf(result, Errors.DecodeError)
+          assert.include(result.message, "Expected Vec")
+          // dates survive the clone: checked again on arrival, they pass
+          const next = yield* Parallel.run(new NextDay({ at: new Date(0) }))
+          assert.instanceOf(next, Date)
+          assert.strictEqual(next.getTime(), 86_400_000)
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 4 })), 16)
         }).pipe(Effect.provide(shared)))
     })
 
