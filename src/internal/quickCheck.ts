@@ -9,9 +9,9 @@ const options = {}
  * A predicate as simple as `typeof` for the Schemas that need no more (numbers, strings, booleans, bigints,
  * literals, unknown, declared types without type parameters such as `instanceOf(Float64Array)` or `DateFromSelf`,
  * refinements of these such as integers or non-empty strings, unions of these, and structs of required fields of
- * these), or undefined. Where it holds, Schema's own validation would too; where it does not,
- * the caller asks Schema, for the verdict and its error. Schema's validation allocates a result and a path per
- * value (~0.15-0.4 µs); this does not (~0.01 µs).
+ * these), or undefined. Where it holds, Schema's own validation would too; where it does not, the caller asks
+ * Schema, for the verdict and its error. Schema's validation allocates a result and a path per value
+ * (~0.15-0.4 µs); this does not (~0.01 µs).
  */
 export const checkOf = (ast: SchemaAST.AST): ((u: unknown) => boolean) | undefined => {
   switch (ast._tag) {
