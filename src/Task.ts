@@ -61,9 +61,10 @@ export interface TaskClass<
  *
  * Its instances are those of the `Schema.TaggedRequest` underneath: the same own properties, prototype,
  * equality, validation and errors. When every payload field is a plain Schema as simple to check as `typeof`
- * (numbers, strings, booleans, bigints, literals, refinements of these such as integers or non-empty strings,
- * and unions of these), they are built directly instead of by Schema's class constructor, some 15-20 times
- * faster, which counts when a map makes a task per item.
+ * (numbers, strings, booleans, bigints, literals, declared types without type parameters such as
+ * `instanceOf(Float64Array)` or `DateFromSelf`, refinements of these such as integers or non-empty strings, and
+ * unions of these), they are built directly instead of by Schema's class constructor, some 15-20 times faster,
+ * which counts when a map makes a task per item.
  *
  * @since 0.1.0
  * @category constructors
