@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, RuntimeFlags } from "effect"
 import { join } from "node:path"
 import { Errors, NodeWorkerPool, WorkerPool } from "../src/index.js"
-import { Park, Square } from "./fixtures/tasks.js"
+import { MetricsFlag, Park, Square } from "./fixtures/tasks.js"
 import { fileSays, fixture, tempDir, threadCount, waitFor } from "./helpers.js"
 
 describe("NodeWorkerPool options", () => {
@@ -62,6 +62,19 @@ describe("NodeWorkerPool options", () => {
       )
       yield* waitFor("the worker thread to end", () => threadCount() <= threadsBefore)
     }), 20_000)
+
+  it.live("task fibers run without Effect's runtime metrics, on threads and child processes", () =>
+    Effect.gen(function*() {
+      // on by default for the caller's fibers
+      assert.isTrue(RuntimeFlags.runtimeMetrics(yield* Effect.getRuntimeFlags))
+      for (const layer of [NodeWorkerPool.layerThreads, NodeWorkerPool.layerProcesses]) {
+        const flag = yield* WorkerPool.WorkerPool.pipe(
+          Effect.flatMap((pool) => pool.run(new MetricsFlag())),
+          Effect.provide(layer({ module: fixture("worker.ts"), size: 1 }))
+        )
+        assert.isFalse(flag)
+      }
+    }))
 
   it("cpuCount is the number of cores available", () => {
     assert.isAtLeast(NodeWorkerPool.cpuCount, 1)
