@@ -275,7 +275,13 @@ const scenarioEffect = (
         const [, ms] = yield* timed(
           Effect.forEach(iota(params.cpuTasks), () => pool.spin(params.spinIterations), { concurrency: "unbounded" })
         )
-        return ok(cpuMetrics(before, ms, serialSpinMs(params)))
+        const between = serialSpinMs(params)
+        const metrics = cpuMetrics(before, ms, between)
+        if (pool.spinMap === undefined) return ok(metrics)
+        // the same tasks through the library's map, with its serial reference just before and after
+        const [, mapMs] = yield* timed(pool.spinMap(params.cpuTasks, params.spinIterations))
+        const map = cpuMetrics(between, mapMs, serialSpinMs(params))
+        return ok({ ...metrics, mapMs, speedupMap: map.speedup })
       }
       case "latency": {
         const metrics = latencyMetrics(yield* sequentialLatencies(pool, params))

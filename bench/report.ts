@@ -150,7 +150,14 @@ const DETAILS: Record<ScenarioId, ReadonlyArray<Column>> = {
   cpu: [
     { header: "pool ms", scenario: "cpu", get: metric("cpu", "ms") },
     { header: "serial ms (same process)", scenario: "cpu", get: metric("cpu", "serialMs") },
-    { header: "speedup over serial", scenario: "cpu", get: speedups, fmt: (x) => `${x.toFixed(2)}x` }
+    { header: "speedup over serial", scenario: "cpu", get: speedups, fmt: (x) => `${x.toFixed(2)}x` },
+    { header: "`map` ms", scenario: "cpu", get: metric("cpu", "mapMs") },
+    {
+      header: "`map` speedup",
+      scenario: "cpu",
+      get: metric("cpu", "speedupMap"),
+      fmt: (x) => `${x.toFixed(2)}x`
+    }
   ],
   latency: [
     { header: "median µs", scenario: "latency", get: metric("latency", "medianUs"), fmt: int },
@@ -180,7 +187,7 @@ const DETAILS: Record<ScenarioId, ReadonlyArray<Column>> = {
 const SCENARIO_TEXT = (p: Params): Record<ScenarioId, string> => ({
   "tiny-run": `${int(p.tinyN)} tasks computing x + 1, every one submitted at once (one run/exec/execute call per task), after a warm-up. Higher is better. effect-parallel: one \`pool.submit\` per task (it returns a Job at once, as a promise-based pool returns a promise), then every Job awaited; its \`run\` in an unbounded \`Effect.forEach\` (a fiber per task, Effect's own floor) is the last column.`,
   "tiny-map": `The same ${int(p.tinyN)} items through the library's map with automatic chunking. Peers without a map operation are n/a (1a is their closest equivalent); the hand-written baseline chunks by hand.`,
-  cpu: `${p.cpuTasks} tasks of ~${p.cpuMillis} ms of CPU each (${int(p.spinIterations)} iterations, calibrated on this machine), all submitted at once. Speedup = serial time / pool time, with the serial time measured in the same process (the same tasks run on the main thread just before and just after the pool's run, their mean), so that both see the same machine load; the ideal is the number of workers (${p.size}).`,
+  cpu: `${p.cpuTasks} tasks of ~${p.cpuMillis} ms of CPU each (${int(p.spinIterations)} iterations, calibrated on this machine), all submitted at once. Speedup = serial time / pool time, with the serial time measured in the same process (the same tasks run on the main thread just before and just after the pool's run, their mean), so that both see the same machine load; the ideal is the number of workers (${p.size}). effect-parallel: \`run\` in an unbounded \`Effect.forEach\` (a fiber per task); the same tasks through \`pool.map\` with automatic chunking, against serial runs just before and after it, are the last columns.`,
   latency: `${int(p.latencyN)} tasks (x + 1), each awaited before the next is sent, after ${int(p.latencyWarmup)} warm-up tasks. Lower is better. effect-parallel threads also runs it in a second pool with \`idleSpin: "500 micros"\` (off by default): a worker that has replied polls for its next task for up to 0.5 ms before it sleeps (the last two columns).`,
   "buffer-clone": `A ${int(p.bufferBytes / 8)}-element Float64Array (${int(p.bufferBytes)} bytes) sent to a worker, touched and sent back, structured-cloned both ways; ${p.bufferN} sequential round trips, median per round trip. Lower is better. Serial: two in-process structuredClone calls (the copying floor).`,
   "buffer-transfer": `The same round trip with the buffer transferred (moved, not copied) where the library can; the array coming back is the one sent next.`,
@@ -243,7 +250,15 @@ const targets = (results: Results): string => {
       "≥ 1.95x",
       (v) => v >= 1.95,
       x,
-      "scenario 2, effect-parallel threads"
+      "scenario 2, effect-parallel threads: `run` in `Effect.forEach`, a fiber per task"
+    ),
+    target(
+      "CPU speedup over serial with `map`",
+      med(results, ep, "cpu", "speedupMap"),
+      "(≥ 1.95x)",
+      (v) => v >= 1.95,
+      x,
+      "the same tasks through `pool.map` (chunkSize \"auto\": 4 chunks per worker), shown beside it"
     ),
     target(
       "latency median vs piscina",

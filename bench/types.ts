@@ -59,6 +59,8 @@ export interface EffectPool {
   /** Runs Inc over 0..n-1 read lazily, returns the sum of the results. */
   readonly stream: (n: number, window: number) => Effect.Effect<number, unknown>
   readonly spin: (iterations: number) => Effect.Effect<number, unknown>
+  /** Scenario 2 through the library's map, if it has one: `count` CPU tasks, automatic chunking. */
+  readonly spinMap?: ((count: number, iterations: number) => Effect.Effect<ReadonlyArray<number>, unknown>) | undefined
   readonly echo: (array: F64) => Effect.Effect<F64, unknown>
   readonly echoTransfer: ((array: F64) => Effect.Effect<F64, unknown>) | undefined
 }

@@ -46,6 +46,10 @@ describe("bench", () => {
           assert.notStrictEqual(result!.status, "error", `${lib.id} ${scenario}: ${JSON.stringify(result)}`)
         }
       }
+      // the variants measured beside a scenario's main figure ran too
+      const [cpu] = results["effect-parallel-threads"]!["cpu"]!
+      assert.strictEqual(cpu!.status, "ok")
+      if (cpu!.status === "ok") assert.isAbove(cpu.metrics["speedupMap"]!, 0)
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }

@@ -19,6 +19,7 @@ const wrap = (pool: WorkerPool.WorkerPool): EffectPool => ({
   map: (xs) => pool.map(xs, (x) => new Inc({ x })),
   stream: (n) => Stream.runFold(pool.stream(range(n), (x) => new Inc({ x })), 0, (sum, y) => sum + y),
   spin: (iterations) => pool.run(new Spin({ iterations })),
+  spinMap: (count, iterations) => pool.map(Array.from({ length: count }), () => new Spin({ iterations })),
   echo: (array) => pool.run(new Echo({ array })),
   echoTransfer: (array) => pool.run(new EchoTransfer({ array }), { transfer: [array.buffer as ArrayBuffer] })
 })
@@ -50,6 +51,7 @@ export const make = (kind: "thread" | "process"): EffectLib => ({
     "tiny-run":
       "every task submitted with `pool.submit(new Inc({ x }))` (a Job each, no fiber), then every Job awaited; the last column: `Effect.forEach(items, (x) => pool.run(new Inc({ x })), { concurrency: \"unbounded\" })`, a fiber per task",
     "tiny-map": "`pool.map(items, (x) => new Inc({ x }))`, chunkSize \"auto\"",
+    cpu: "`Effect.forEach(tasks, (task) => pool.run(task), { concurrency: \"unbounded\" })`, a fiber per task; the last column: `pool.map` with chunkSize \"auto\"",
     "buffer-clone": "Float64Array as a Schema field (`Schema.instanceOf(Float64Array)`)",
     "buffer-transfer": "`pool.run(new EchoTransfer({ array }), { transfer: [array.buffer] })`; the handler moves it back with `Transferable.addAll`",
     stream: "`pool.stream(generator, (x) => new Inc({ x }))` folded with Stream.runFold; chunkSize \"auto\""
