@@ -476,16 +476,19 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         for (const request of job.early) slot.outbox.push(request)
         job.early = undefined
       }
-      if (job.request.timeoutMs !== undefined) {
-        const timeoutMs = job.request.timeoutMs
-        job.timer = setTimeout(() => {
-          job.timer = undefined
-          if (job.state !== INFLIGHT) return
-          metrics.failed("TaskTimeout")
-          job.resolve(new TaskTimeout({ task: job.request.tag, millis: timeoutMs }))
-          abandon(job)
-        }, timeoutMs)
-      }
+      armTimeout(job)
+    }
+
+    const armTimeout = (job: Job) => {
+      const timeoutMs = job.request.timeoutMs
+      if (timeoutMs === undefined) return
+      job.timer = setTimeout(() => {
+        job.timer = undefined
+        if (job.state !== INFLIGHT) return
+        metrics.failed("TaskTimeout")
+        job.resolve(new TaskTimeout({ task: job.request.tag, millis: timeoutMs }))
+        abandon(job)
+      }, timeoutMs)
     }
 
     // a task with a timeout, a start callback or a channel only goes to a free slot, where it starts at once
@@ -542,8 +545,9 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
             assign(best, job)
           }
         }
-        admit()
       }
+      // also with nothing queued: an isolated task leaves the count when its own worker is ready
+      admit()
       let job: Job | undefined
       while (isolatedCount() < size && (job = isolatedQueue.shift()) !== undefined) {
         if (job.state === QUEUED) spawnSlot(-1, job)
@@ -571,7 +575,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       if (requests.length === 1) return sendFailed(slot, requests[0]!)
       // One payload that cannot be cloned must not fail its batch-mates: send them one by one.
       for (const request of requests) {
-        const transfer = request[0] === Wire.REQ_INTERRUPT ? undefined : slot.inflight.get(request[1])?.request.transfer
+        const transfer = Wire.startsTask(request) ? slot.inflight.get(request[1])?.request.transfer : undefined
         if (!trySend(slot, [request], transfer)) sendFailed(slot, request)
       }
     }
@@ -596,8 +600,6 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const sendFailed = (slot: Slot, request: Wire.Request) => {
       const job = slot.inflight.get(request[1])
       if (job === undefined || request[0] === Wire.REQ_INTERRUPT) return
-      slot.inflight.delete(job.id)
-      clearTimeout(job.timer)
       if (job.state === INFLIGHT) {
         metrics.failed("EncodeError")
         const reason = describeSendError(lastSendError)
@@ -609,9 +611,16 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
               : reason
           })
         )
+        // a channel message: its task runs in the worker, which stops it and replies
+        if (!Wire.startsTask(request)) return abandon(job)
       }
+      if (!Wire.startsTask(request)) return
+      slot.inflight.delete(job.id)
+      clearTimeout(job.timer)
       job.state = DONE
       release(job)
+      // an isolated worker whose one task never reached it
+      if (slot.isolated !== undefined) retire(slot)
     }
 
     /** The task has let go of its worker: tell whoever cancelled it and waits for that. */
@@ -741,6 +750,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         }
         slot.inflight.set(job.id, job)
         slot.outbox.push([requestKind(request, undefined), job.id, request.payload, request.span])
+        armTimeout(job)
         return job
       })
       schedule()

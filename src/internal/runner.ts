@@ -147,11 +147,29 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       // A result that cannot be cloned (a SharedArrayBuffer to a child process) fails its own task only.
       for (let i = 0; i < replies.length; i++) {
         const reply = replies[i]!
-        if (send([reply], transfers[i]) || reply.length !== 2) continue
+        const id = reply[0]
+        // A channel task that lost an output fails with that reason; the outputs after it are dropped.
+        const lost = unsendable.get(id)
+        if (lost !== undefined) {
+          // its final reply, posted before that output failed here
+          if (reply.length === 2) {
+            unsendable.delete(id)
+            send([[id, [Wire.EXIT_DECODE, lost]]])
+          }
+          continue
+        }
+        if (send([reply], transfers[i])) continue
         const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError)
-        send([[reply[0], [Wire.EXIT_DECODE, `the result could not be sent back: ${reason}`]]])
+        if (reply.length === 2) {
+          send([[id, [Wire.EXIT_DECODE, `the result could not be sent back: ${reason}`]]])
+          continue
+        }
+        unsendable.set(id, `an output could not be sent back: ${reason}`)
+        running.get(id)?.unsafeInterruptAsFork(FiberId.none)
       }
     }
+    // Channel tasks whose output could not be sent, with the reason their caller gets.
+    const unsendable = new Map<number, string>()
     const post = (reply: Wire.Reply, transfers?: ReadonlyArray<unknown>, since?: number) => {
       if (outbox.length === 0) outboxSince = since ?? performance.now()
       outbox.push(reply)
@@ -222,10 +240,14 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         ports.delete(job.id)
         checkHeap()
         const transfers = collector?.unsafeRead()
+        const unsent = unsendable.get(job.id)
+        if (unsent !== undefined) unsendable.delete(job.id)
         post(
           [
             job.id,
-            Exit.isSuccess(exit)
+            unsent !== undefined
+              ? [Wire.EXIT_DECODE, unsent]
+              : Exit.isSuccess(exit)
               ? exit.value
               : Cause.isInterruptedOnly(exit.cause)
               ? [Wire.EXIT_INTERRUPT]

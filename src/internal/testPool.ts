@@ -205,12 +205,22 @@ export const makeTestCore = (
       if (job.events !== undefined) {
         const events = job.events
         const [channel, port] = executor.runChannel(job.payload, job.request.span, {
-          output: (value) => events.output(structuredClone(value)),
+          output: (value) => {
+            let cloned: unknown
+            try {
+              cloned = structuredClone(value)
+            } catch (error) {
+              // as a real worker's runner does: the task fails with the reason, and stops (here, as a defect)
+              resolveJob(job, [Wire.EXIT_DECODE, `an output could not be sent back: ${cloneFailure(error)}`])
+              throw error
+            }
+            events.output(cloned)
+          },
           credit: events.credit
         })
         effect = channel
         job.port = port
-        if (port !== undefined) for (const message of job.early.splice(0)) feed(port, message)
+        if (port !== undefined) for (const message of job.early.splice(0)) feed(job, port, message)
       } else {
         effect = executor.run(job.request.chunk, job.payload, job.request.span)
       }
@@ -226,6 +236,8 @@ export const makeTestCore = (
       }
       const fiber = runFork(Effect.provide(effect, worker.context) as Effect.Effect<CoreResult>)
       job.fiber = fiber
+      // an early channel input that could not be cloned has failed the task already
+      if (job.done) fiber.unsafeInterruptAsFork(FiberId.none)
       fiber.addObserver((exit) => {
         running--
         worker.jobs.delete(job)
@@ -270,6 +282,9 @@ export const makeTestCore = (
       metrics.state(queued, slots.filter((slot) => slot !== undefined).length, busy)
     }
 
+    const cloneFailure = (error: unknown): string =>
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+
     // Everything crosses a simulated boundary: what cannot be cloned to a real worker fails here too.
     const cross = (request: CoreRequest): { payload: unknown } | EncodeError => {
       try {
@@ -280,8 +295,7 @@ export const makeTestCore = (
           )
         }
       } catch (error) {
-        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-        return new EncodeError({ task: request.tag, reason })
+        return new EncodeError({ task: request.tag, reason: cloneFailure(error) })
       }
     }
 
@@ -292,8 +306,7 @@ export const makeTestCore = (
       try {
         return structuredClone(result)
       } catch (error) {
-        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-        return [Wire.EXIT_DECODE, `the result could not be sent back: ${reason}`]
+        return [Wire.EXIT_DECODE, `the result could not be sent back: ${cloneFailure(error)}`]
       }
     }
 
@@ -316,10 +329,18 @@ export const makeTestCore = (
       fiber: undefined
     })
 
-    const feed = (port: WorkerPort, message: ChannelMessage) => {
-      if (message[0] === Wire.REQ_END_INPUT) port.end()
-      else if (message[0] === Wire.REQ_INPUT) port.deliver(structuredClone(message[1]))
-      else port.grant(message[1] as number)
+    const feed = (job: SimJob, port: WorkerPort, message: ChannelMessage) => {
+      if (message[0] === Wire.REQ_END_INPUT) return port.end()
+      if (message[0] !== Wire.REQ_INPUT) return port.grant(message[1] as number)
+      let value: unknown
+      try {
+        value = structuredClone(message[1])
+      } catch (error) {
+        // an input that could not reach a real worker: the task fails with EncodeError, and stops
+        resolveJob(job, new EncodeError({ task: job.request.tag, reason: cloneFailure(error) }))
+        return job.fiber?.unsafeInterruptAsFork(FiberId.none)
+      }
+      port.deliver(value)
     }
 
     const cancel = (job: SimJob, onStopped?: () => void) => {
@@ -350,7 +371,7 @@ export const makeTestCore = (
         cancel: cancelJob,
         push: (message) => {
           if (job === undefined || job.done) return
-          if (job.port !== undefined) feed(job.port, message)
+          if (job.port !== undefined) feed(job, job.port, message)
           else job.early.push(message)
         }
       }

@@ -34,6 +34,10 @@ export type Request =
   | readonly [typeof REQ_INPUT | typeof REQ_CREDIT, id: number, value: unknown]
 export type SpanContext = readonly [traceId: string, spanId: string, sampled: boolean]
 
+/** Whether a request starts a task (a run, a chunk or a channel), rather than talking to one. */
+export const startsTask = (request: Request): boolean =>
+  request[0] === REQ_RUN || request[0] === REQ_CHUNK || request[0] === REQ_CHANNEL
+
 // worker -> main
 export const MSG_REPLIES = 0
 export const MSG_BOOT_FAILED = 1

@@ -89,6 +89,17 @@ export interface Indexed<A> {
  */
 export declare namespace WorkerPool {
   /**
+   * Options of a broadcast.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export interface BroadcastOptions {
+    /** Fail with `TaskTimeout` if the task runs longer than this on a worker, counted from its start there. */
+    readonly timeout?: Duration.DurationInput | undefined
+  }
+
+  /**
    * Options of a single task.
    *
    * @since 0.1.0
@@ -212,10 +223,13 @@ export interface WorkerPool {
     task: Task.Any,
     options?: WorkerPool.RunOptions
   ) => Effect.Effect<TaskChannel<any, any, any, any>, EncodeError, Scope.Scope>
-  /** Runs the task once on every ready worker and collects the results. */
+  /**
+   * Runs the task once on every ready worker and collects the results, once every worker has answered (the first
+   * failure in worker order, if any). A `timeout` counts on each worker; each worker gets its own copy of the payload.
+   */
   readonly broadcast: <T extends Task.Any>(
     task: T,
-    options?: WorkerPool.RunOptions
+    options?: WorkerPool.BroadcastOptions
   ) => Effect.Effect<Array<Task.Success<T>>, Error<T>>
 }
 

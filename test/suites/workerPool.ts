@@ -29,6 +29,7 @@ import {
   Occupancy,
   Oops,
   Park,
+  Relay,
   Rendezvous,
   Repeat,
   MakeVec,
@@ -416,6 +417,33 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           })
         }).pipe(Effect.provide(shared)))
 
+      it.live("a channel input or output that cannot be cloned fails its task typed, and frees its worker", () =>
+        Effect.gen(function*() {
+          const input = yield* Relay.open({})
+          yield* input.send(1)
+          assert.strictEqual(Option.getOrNull(yield* input.take), 1)
+          yield* input.send(() => 1)
+          assert.instanceOf(yield* Effect.flip(input.await), Errors.EncodeError)
+          // the task has stopped in the pool's only worker, which runs the next one
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 3 })), 9)
+
+          const output = yield* Relay.open({})
+          yield* output.send("a function")
+          const lost = yield* Effect.flip(output.await)
+          assert.instanceOf(lost, Errors.DecodeError)
+          assert.include(lost.message, "an output could not be sent back")
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 4 })), 16)
+        }).pipe(Effect.scoped, Effect.timeout("20 seconds"), Effect.provide(pool({ size: 1 }))))
+
+      it.live("an isolated task that cannot be sent frees its worker for the next isolated task", () =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 3; i++) {
+            const error = yield* Effect.flip(Parallel.run(new Echo({ value: () => i }), { isolate: true }))
+            assert.instanceOf(error, Errors.EncodeError)
+          }
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 5 }), { isolate: true }), 25)
+        }).pipe(Effect.timeout("20 seconds"), Effect.provide(pool({ size: 1 }))))
+
       it.live("an invalid task in a map's chunk fails the map with EncodeError, and the pool goes on", () =>
         Effect.gen(function*() {
           const error = yield* Effect.flip(
@@ -557,6 +585,14 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.deepStrictEqual(yield* Effect.forEach(rest, (job) => job.await), [1, 4, 9, 16, 25, 36])
         }).pipe(Effect.provide(pool({ size: 1, interruptGrace: "200 millis" }))))
 
+      it.live("a broadcast's timeout stops the task on every worker", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const error = yield* Effect.flip(p.broadcast(new Sleep({ millis: 60_000, value: 1 }), { timeout: "200 millis" }))
+          assert.instanceOf(error, Errors.TaskTimeout)
+          assert.deepStrictEqual(yield* p.broadcast(new Square({ x: 2 })), [4, 4])
+        }).pipe(Effect.timeout("20 seconds"), Effect.provide(pool())))
+
       it.live("a timeout counts from the task's start, and a stuck task times out", () =>
         Effect.gen(function*() {
           const p = yield* Pool
@@ -675,6 +711,15 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.strictEqual(results.length, n)
           assert.strictEqual(results[n - 1], (n - 1) ** 2)
         }).pipe(Effect.provide(pool({ maxQueue: 1000 }))), 120_000)
+
+      it.live("a caller waiting for room in the queue behind an isolated task gets in once that task has started", () =>
+        Effect.gen(function*() {
+          const results = yield* Effect.all([
+            Parallel.run(new Square({ x: 2 }), { isolate: true }),
+            Parallel.run(new Square({ x: 3 }))
+          ], { concurrency: "unbounded" })
+          assert.deepStrictEqual(results, [4, 9])
+        }).pipe(Effect.timeout("20 seconds"), Effect.provide(pool({ size: 1, maxQueue: 1 }))))
 
       it.live("stream and map keep input order; streamUnordered carries indexes", () =>
         Effect.gen(function*() {
