@@ -68,7 +68,8 @@ export const map = <A, T extends Task.Any, E = never, R = never>(
 
 /**
  * pprocess's `pmap(fn, seq, limit)`: `map` with at most `concurrency` tasks
- * running at once (one item per message, so the limit counts tasks).
+ * running at once (one item per message, so the limit counts tasks), and the
+ * rest of `map`'s options (`timeout`, `retry`, `isolate`, `onProgress`).
  * Interrupting it interrupts every task it has in flight.
  *
  * @since 0.1.0
@@ -77,14 +78,10 @@ export const map = <A, T extends Task.Any, E = never, R = never>(
 export const pmap = <A, T extends Task.Any, E = never, R = never>(
   items: WorkerPool.Input<A, E, R>,
   f: (item: A, index: number) => T,
-  options?: { readonly concurrency?: number | undefined } & WorkerPool.WorkerPool.RunOptions
+  options?: Omit<WorkerPool.WorkerPool.MapOptions, "chunkSize">
 ): Effect.Effect<Array<Task.Success<T>>, WorkerPool.Error<T> | E, R | WorkerPool.WorkerPool> =>
   Effect.flatMap(WorkerPool.WorkerPool, (pool) =>
-    pool.map(items, f, {
-      chunkSize: 1,
-      concurrency: options?.concurrency ?? pool.capacity,
-      timeout: options?.timeout
-    }))
+    pool.map(items, f, { ...options, chunkSize: 1, concurrency: options?.concurrency ?? pool.capacity }))
 
 /**
  * A terminal progress bar for `onProgress`: `[#####-----]  50% 500/1000 label`,

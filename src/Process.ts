@@ -98,7 +98,8 @@ export const spawn = <T extends Task.Any>(
     return {
       pid: worker.pid,
       threadId: worker.threadId,
-      join: Effect.zipLeft(Fiber.join(fiber), exited),
+      // the task's failure too waits for the worker to exit
+      join: Effect.flatten(Effect.zipLeft(Effect.exit(Fiber.join(fiber)), exited)),
       terminate: Effect.zipRight(Fiber.interrupt(fiber), exited),
       kill: Effect.zipRight(Effect.sync(() => worker.kill()), exited),
       exitCode: Effect.sync(() => Option.fromNullable(worker.exit()?.code)),

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { join } from "node:path"
 import { Errors, Process } from "../src/index.js"
-import { Die, Park, Square, WhoAmI } from "./fixtures/tasks.js"
+import { Die, Fail, Oops, Park, Square, WhoAmI } from "./fixtures/tasks.js"
 import { fileSays, fixture, isAlive, tempDir, waitFor } from "./helpers.js"
 
 const module = fixture("worker.ts")
@@ -25,6 +25,14 @@ describe("Process", () => {
           assert.deepStrictEqual(Option.getOrNull(yield* p.exitCode), 0)
           assert.isFalse(yield* p.isAlive)
           if (kind === "process") assert.isFalse(isAlive(p.pid!))
+        }).pipe(Effect.scoped))
+
+      it.live("join gives the task's failure once the worker has exited, as it gives a result", () =>
+        Effect.gen(function*() {
+          const p = yield* Process.spawn(new Fail({ message: "no" }), { module, kind })
+          assert.instanceOf(yield* Effect.flip(p.join), Oops)
+          assert.isFalse(yield* p.isAlive)
+          assert.deepStrictEqual(Option.getOrNull(yield* p.exitCode), 0)
         }).pipe(Effect.scoped))
 
       it.live("each Process is its own worker", () =>

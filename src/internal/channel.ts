@@ -21,13 +21,16 @@ export const open = (core: Core, task: Task.Any, request: CoreRequest): Effect.E
     }
 
     const outputs: Array<unknown> = []
+    // fibers waiting for an output (or the end), for credit, and for the result: each wakes and looks again
     const takers: Array<() => void> = []
     const senders: Array<() => void> = []
+    const awaiters: Array<() => void> = []
     let credit = Wire.CHANNEL_WINDOW
     let final: Exit.Exit<unknown, unknown> | undefined
     const wakeAll = () => {
       for (const wake of takers.splice(0)) wake()
       for (const wake of senders.splice(0)) wake()
+      for (const wake of awaiters.splice(0)) wake()
     }
     const finish = (exit: Exit.Exit<unknown, unknown>) => {
       if (final !== undefined) return
@@ -87,7 +90,7 @@ export const open = (core: Core, task: Task.Any, request: CoreRequest): Effect.E
       })
 
     const awaitResult = Effect.suspend(function loop(): Effect.Effect<unknown, unknown> {
-      return final !== undefined ? final : Effect.flatMap(wait(takers), loop)
+      return final !== undefined ? final : Effect.flatMap(wait(awaiters), loop)
     })
 
     const interrupt = Effect.sync(() => {

@@ -11,12 +11,16 @@ import { WorkerPool } from "../services/WorkerPool.js"
 import type * as TaskChannel from "../TaskChannel.js"
 
 type Event<A, E> =
-  | { readonly _tag: "Value"; readonly received: Exchange.Received<A> }
+  | { readonly _tag: "Value"; readonly received: Exchange.Received<A>; readonly release: Effect.Effect<void> }
   | { readonly _tag: "Failed"; readonly failure: MemberFailed<E> }
   | { readonly _tag: "Done" }
 
-/** Results waiting to be read are bounded: a member that outruns the reader waits. */
-const BUFFER = 256
+/**
+ * Outputs of one channel member waiting to be read: past this many its pump waits, and the channel's own flow
+ * control then holds its task back in the worker. Results of tasks and jobs (one each) never wait: a member gives
+ * back its `limit` permit as soon as it has a result, and a member that ends or fails never blocks on the reader.
+ */
+const CHANNEL_BUFFER = 256
 
 export const make = <A, E = never>(
   options: Exchange.Exchange.Options<A> = {}
@@ -27,23 +31,28 @@ export const make = <A, E = never>(
     const scope = yield* Effect.scope
     const fibers = yield* FiberSet.make<void, never>()
     const permits = yield* Effect.makeSemaphore(options.limit ?? pool.capacity)
-    const events = yield* Queue.bounded<Event<A, Err>>(BUFFER)
+    const events = yield* Queue.unbounded<Event<A, Err>>()
     const waiting = new Map<number, { member: Exchange.Member; count: number }>()
     const failures: Array<MemberFailed<Err>> = []
     const collect = options.onFailure === "collect"
     let nextId = 1
     let active = 0
 
-    const offerValue = (member: Exchange.Member) => (value: A) =>
+    const offerValue = (member: Exchange.Member, release: Effect.Effect<void> = Effect.void) => (value: A) =>
       Effect.suspend(() => {
         const entry = waiting.get(member.id) ?? { member, count: 0 }
         entry.count++
         waiting.set(member.id, entry)
-        return Queue.offer(events, { _tag: "Value", received: { member, value } })
+        return Queue.offer(events, { _tag: "Value", received: { member, value }, release })
       })
 
-    // A member is a fiber that feeds the queue; it ends with a Done event so the reader re-checks.
-    const join = (task: string, body: (member: Exchange.Member) => Effect.Effect<void, Err>, release?: boolean) =>
+    // A member is a fiber that feeds the queue; it ends with a Done event so the reader re-checks. Interrupting it
+    // (the "stop" policy, or the exchange's scope closing) stops what it runs: its task, job or channel.
+    const join = (
+      task: string,
+      body: (member: Exchange.Member) => Effect.Effect<void, Err>,
+      release?: boolean
+    ) =>
       Effect.suspend(() => {
         const member: Exchange.Member = { id: nextId++, task }
         active++
@@ -58,10 +67,7 @@ export const make = <A, E = never>(
           }),
           Effect.ensuring(Effect.suspend(() => {
             active--
-            return Effect.zipRight(
-              release ? permits.release(1) : Effect.void,
-              Queue.offer(events, { _tag: "Done" })
-            )
+            return Effect.zipRight(release ? permits.release(1) : Effect.void, Queue.offer(events, { _tag: "Done" }))
           }))
         )
         return Effect.as(FiberSet.run(fibers, run), member)
@@ -73,8 +79,14 @@ export const make = <A, E = never>(
         join(task._tag, (member) => Effect.flatMap(pool.run(task, runOptions) as Effect.Effect<A, Err>, offerValue(member)), true)
       )
 
-    const pumpChannel = (channel: TaskChannel.TaskChannel<any, A, unknown, E>) => (member: Exchange.Member) =>
-      Effect.zipRight(Stream.runForEach(channel.output, offerValue(member)), Effect.asVoid(channel.await))
+    const pumpChannel = (channel: TaskChannel.TaskChannel<any, A, unknown, E>) => (member: Exchange.Member) => {
+      const room = Effect.unsafeMakeSemaphore(CHANNEL_BUFFER)
+      const offer = offerValue(member, room.release(1))
+      return Effect.zipRight(
+        Stream.runForEach(channel.output, (value) => Effect.zipRight(room.take(1), offer(value))),
+        Effect.asVoid(channel.await)
+      ).pipe(Effect.onInterrupt(() => channel.interrupt))
+    }
 
     const startChannel: Exchange.Exchange<A, E>["startChannel"] = (task, runOptions) =>
       Effect.gen(function*() {
@@ -100,7 +112,7 @@ export const make = <A, E = never>(
             case "Value": {
               const entry = waiting.get(event.received.member.id)
               if (entry !== undefined && --entry.count === 0) waiting.delete(event.received.member.id)
-              return Effect.succeed(event.received)
+              return Effect.as(event.release, event.received)
             }
           }
         })
@@ -112,7 +124,11 @@ export const make = <A, E = never>(
     return {
       start,
       startChannel,
-      add: (job, task = "job") => join(task, (member) => Effect.flatMap(job.await as Effect.Effect<A, Err>, offerValue(member))),
+      add: (job, task = "job") =>
+        join(task, (member) =>
+          Effect.flatMap(job.await as Effect.Effect<A, Err>, offerValue(member)).pipe(
+            Effect.onInterrupt(() => job.interrupt)
+          )),
       addChannel: (channel, task = "channel") => join(task, pumpChannel(channel)),
       active: Effect.sync(() => active),
       ready: Effect.sync(() => Array.from(waiting.values(), (entry) => entry.member)),

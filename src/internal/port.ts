@@ -26,7 +26,8 @@ export const makeWorkerPort = (
 ): WorkerPort => {
   const inbox: Array<unknown> = []
   let ended = false
-  let taker: ((value: Option.Option<unknown>) => void) | undefined
+  // fibers waiting in `take`, first come first served; an interrupted one leaves the line
+  const takers: Array<(value: Option.Option<unknown>) => void> = []
   let credit = Wire.CHANNEL_WINDOW
   const senders: Array<() => void> = []
 
@@ -37,13 +38,14 @@ export const makeWorkerPort = (
     }
     if (ended) return Effect.succeed(Option.none())
     return Effect.async<Option.Option<unknown>>((resume) => {
-      taker = (value) => {
-        taker = undefined
+      const taker = (value: Option.Option<unknown>) => {
         if (Option.isSome(value)) io.credit(1)
         resume(Effect.succeed(value))
       }
+      takers.push(taker)
       return Effect.sync(() => {
-        taker = undefined
+        const i = takers.indexOf(taker)
+        if (i >= 0) takers.splice(i, 1)
       })
     })
   })
@@ -83,12 +85,13 @@ export const makeWorkerPort = (
     deliver: (encoded) => {
       const decoded = codec.decodeInput(encoded)
       const value = Either.isRight(decoded) ? decoded.right : encoded
+      const taker = takers.shift()
       if (taker !== undefined) taker(Option.some(value))
       else inbox.push(value)
     },
     end: () => {
       ended = true
-      if (taker !== undefined) taker(Option.none())
+      for (const taker of takers.splice(0)) taker(Option.none())
     },
     grant: (n) => {
       credit += n

@@ -28,6 +28,7 @@ import {
   Fail,
   Occupancy,
   Oops,
+  PairSum,
   Park,
   Relay,
   Rendezvous,
@@ -132,8 +133,14 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           })
           assert.strictEqual(occupancy.length, 12)
           assert.isAtMost(Math.max(...occupancy), 2)
-          const squares = yield* Parallel.pmap([1, 2, 3, 4, 5], (x) => new Square({ x }), { concurrency: 2 })
+          // map's other options reach it too
+          const progress: Array<number> = []
+          const squares = yield* Parallel.pmap([1, 2, 3, 4, 5], (x) => new Square({ x }), {
+            concurrency: 2,
+            onProgress: ({ done }) => progress.push(done)
+          })
           assert.deepStrictEqual(squares, [1, 4, 9, 16, 25])
+          assert.deepStrictEqual(progress, [1, 2, 3, 4, 5])
         }).pipe(Effect.provide(pool({ size: 2, concurrency: 3 }))))
 
       it.live("the caller's span is the parent of the task's span in the worker", () =>
@@ -206,6 +213,25 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const closed = yield* Effect.flip(channel.send("next"))
           assert.instanceOf(closed, Errors.ChannelClosed)
         }).pipe(Effect.scoped, Effect.provide(shared)))
+
+      it.live("several fibers may wait on a channel at once, on either side", () =>
+        Effect.gen(function*() {
+          // the worker's handler takes two inputs concurrently
+          const pairs = yield* PairSum.open({})
+          yield* pairs.send(1)
+          yield* pairs.send(2)
+          assert.deepStrictEqual(Option.getOrNull(yield* pairs.take), 3)
+          // here one fiber awaits the result while another takes the next output
+          const result = yield* Effect.fork(pairs.await)
+          yield* Effect.sleep("20 millis")
+          const taken = yield* Effect.fork(pairs.take)
+          yield* Effect.sleep("20 millis")
+          yield* pairs.send(10)
+          yield* pairs.send(20)
+          assert.deepStrictEqual(Option.getOrNull(yield* Fiber.join(taken)), 30)
+          yield* pairs.closeInput
+          assert.strictEqual(yield* Fiber.join(result), 2)
+        }).pipe(Effect.scoped, Effect.timeout("20 seconds"), Effect.provide(shared)))
 
       it.live("a channel task's failure fails its output and result typed; closing the scope interrupts it", () =>
         Effect.gen(function*() {
@@ -307,6 +333,40 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.deepStrictEqual(fromChannel, [100, 101, 102])
           assert.deepStrictEqual(results.filter((r) => r.member.id === added.id).map((r) => r.value), [25])
         }).pipe(Effect.scoped, Effect.provide(shared)))
+
+      it.live("many members started before finish: none waits on the unread results of the others", () =>
+        Effect.gen(function*() {
+          const exchange = yield* Exchange.make<number, never>({ limit: 2 })
+          for (let x = 0; x < 400; x++) yield* exchange.start(new Square({ x }))
+          const results = yield* exchange.finish
+          assert.deepStrictEqual(results.map((r) => r.value).sort((a, b) => a - b), Array.from({ length: 400 }, (_, x) => x * x))
+        }).pipe(Effect.scoped, Effect.timeout("60 seconds"), Effect.provide(shared)))
+
+      it.live("a channel member that outruns its reader waits, and stops with the exchange's scope or the stop policy", () =>
+        Effect.gen(function*() {
+          // a burst of 2,000 outputs, 5 of them read, then the scope closes
+          const read = yield* Effect.scoped(Effect.gen(function*() {
+            const exchange = yield* Exchange.make<number, Oops>()
+            const [, channel] = yield* exchange.startChannel(new Counter({ start: 0, burst: 2000 }))
+            yield* channel.send("burst")
+            return Chunk.toArray(yield* Stream.runCollect(Stream.take(exchange.results, 5))).map((r) => r.value)
+          }))
+          assert.deepStrictEqual(read, [0, 1, 2, 3, 4])
+
+          // another member's failure stops a channel member waiting for input, and a job added to the exchange
+          // (three workers: one each for the channel, the job and the failing task)
+          const exchange = yield* Exchange.make<unknown, Oops>()
+          const [, waiting] = yield* exchange.startChannel(new Counter({ start: 0, burst: 1 }))
+          const marker = join(tempDir(), "park")
+          const job = yield* Parallel.submit(new Park({ marker }))
+          yield* exchange.add(job, "Park")
+          yield* waitFor("the parked job to start", () => fileSays(marker) === "started")
+          yield* exchange.start(new Fail({ message: "member failed" }))
+          assert.instanceOf(yield* Effect.flip(exchange.finish), Exchange.MemberFailed)
+          assert.isTrue(Exit.isInterrupted(yield* Effect.exit(waiting.await)))
+          assert.isTrue(Exit.isInterrupted(yield* Effect.exit(job.await)))
+          assert.strictEqual(fileSays(marker), "interrupted")
+        }).pipe(Effect.scoped, Effect.timeout("60 seconds"), Effect.provide(pool({ size: 3 }))))
     })
 
     describe("job server", () => {
