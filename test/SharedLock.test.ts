@@ -56,6 +56,26 @@ describe("SharedLock", () => {
         assert.isFalse(yield* SharedLock.isLocked(lock))
       }))
 
+    it.scoped("a scoped hold of a reentrant lock is given back right, whatever else its fiber did meanwhile", () =>
+      Effect.gen(function*() {
+        const a = yield* SharedLock.make({ reentrant: true })
+        const b = yield* SharedLock.make({ reentrant: true })
+        yield* SharedLock.acquire(b)
+        yield* Effect.scoped(
+          Effect.gen(function*() {
+            yield* SharedLock.acquireScoped(a)
+            yield* SharedLock.release(b)
+          })
+        )
+        assert.isFalse(yield* SharedLock.isLocked(a))
+        assert.isFalse(yield* SharedLock.isLocked(b))
+        // this fiber holds neither now: acquiring `a` takes it for real
+        yield* SharedLock.acquire(a)
+        assert.isTrue(yield* SharedLock.isLocked(a))
+        yield* SharedLock.release(a)
+        assert.isFalse(yield* SharedLock.isLocked(a))
+      }))
+
     it.effect("a timed acquire fails with LockTimeout while the lock is held, and does not take it", () =>
       Effect.gen(function*() {
         const lock = yield* SharedLock.make()

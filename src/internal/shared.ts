@@ -21,31 +21,43 @@ const waitAsync = (Atomics as unknown as {
  * Wake-ups may be spurious: callers re-check their condition.
  *
  * An interrupted waiter cannot withdraw from V8's waiter list. If it is later woken by a
- * `notify(…, 1)` meant for a live waiter, it passes the wake-up on, so no wake-up is lost.
+ * `notify(…, 1)` meant for a live waiter, it passes the wake-up on, so no wake-up is lost; so does
+ * a waiter interrupted after its wake-up but before its caller could act on it.
  * A `timeoutMs` bounds how long such an abandoned waiter can stay registered.
  *
  * Like `Deferred.await`, a pending wait does not keep the process alive: whoever will wake it (a
  * worker thread, a timer, I/O) does.
  */
 export const waitOn = (i32: Int32Array, index: number, expected: number, timeoutMs?: number): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    const result = waitAsync(i32, index, expected, timeoutMs)
-    if (!result.async) {
-      resume(Effect.void)
-      return
-    }
-    let waiting = true
-    result.value.then((outcome) => {
-      if (waiting) {
-        waiting = false
-        resume(Effect.void)
-      } else if (outcome === "ok") {
-        Atomics.notify(i32, index, 1)
-      }
-    })
-    return Effect.sync(() => {
-      waiting = false
-    })
+  Effect.suspend(() => {
+    let woken = false
+    return Effect.onInterrupt(
+      Effect.async<void>((resume) => {
+        const result = waitAsync(i32, index, expected, timeoutMs)
+        if (!result.async) {
+          resume(Effect.void)
+          return
+        }
+        let waiting = true
+        result.value.then((outcome) => {
+          if (waiting) {
+            waiting = false
+            woken = outcome === "ok"
+            resume(Effect.void)
+          } else if (outcome === "ok") {
+            Atomics.notify(i32, index, 1)
+          }
+        })
+        return Effect.sync(() => {
+          waiting = false
+        })
+      }),
+      // woken, then interrupted (or timed out) before its caller could act on the wake-up: it goes on too
+      () =>
+        Effect.sync(() => {
+          if (woken) Atomics.notify(i32, index, 1)
+        })
+    )
   })
 
 /** What an attempt that cannot complete yet waits on. */

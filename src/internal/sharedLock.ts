@@ -3,7 +3,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import type * as api from "../SharedLock.js"
 import * as shared from "./shared.js"
 
@@ -161,8 +161,21 @@ export const acquireScoped = <E>(
 ): Effect.Effect<void, E, Scope.Scope> =>
   shared.withTimeout(timeout, (ms) =>
     Effect.uninterruptibleMask((restore) =>
-      Effect.zipRight(acquireWith(self, restore, ms, onTimeout), Effect.addFinalizer(() => release(self)))
+      Effect.zipRight(
+        acquireWith(self, restore, ms, onTimeout),
+        // On the scope itself, the release runs with the FiberRefs of the fiber that closes it. (Effect.addFinalizer
+        // would run it with this moment's, and then undo what it did to them: a reentrant lock's count of holds.)
+        Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizer(scope, releaseScoped(self)))
+      )
     ))
+
+/** Gives back a hold taken by `acquireScoped`, from the fiber that closes its scope. */
+const releaseScoped = (self: api.SharedLock): Effect.Effect<void> =>
+  Effect.flatMap(FiberRef.get(held), (counts) =>
+    (self as Lock).reentrant && heldCount(self as Lock, counts) > 0
+      ? release(self)
+      // a non-reentrant lock, or a scope closed by a fiber that does not count this hold as its own
+      : unlock(self as Lock))
 
 /**
  * For a condition's wait: lets go of the lock completely (every hold of a reentrant lock), and says
