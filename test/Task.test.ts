@@ -89,6 +89,19 @@ describe("Task.Class instances", () => {
     }
   })
 
+  it("of struct fields reject an array and keep only the struct's keys, as Schema's constructor does", () => {
+    const nested = { p: Schema.Struct({ length: Schema.Number }) }
+    class Nested extends Task.Class<Nested>()("Nested", { payload: nested, success: Schema.Number, failure: Schema.Never }) {}
+    class NestedRef extends Schema.TaggedRequest<NestedRef>()("Nested", {
+      payload: nested,
+      success: Schema.Number,
+      failure: Schema.Never
+    }) {}
+    assert.strictEqual(thrown(() => new Nested({ p: [] as any })), thrown(() => new NestedRef({ p: [] as any })))
+    const props = { p: { length: 2, extra: () => 1 } }
+    assert.deepStrictEqual(own(new Nested(props).p), own(new NestedRef(props).p))
+  })
+
   it("of refined fields (integers, non-empty strings, positive numbers) check their refinements", () => {
     assert.deepStrictEqual(own(new Refined({ n: 2, s: "a", p: 0.5 })), own(new RefinedRef({ n: 2, s: "a", p: 0.5 })))
     for (const props of [{ n: 1.5, s: "a", p: 1 }, { n: 1, s: "", p: 1 }, { n: 1, s: "a", p: -1 }, { n: 1, s: "a" }]) {

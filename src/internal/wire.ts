@@ -123,11 +123,8 @@ const receiver = (schema: Schema.Schema<unknown, unknown>): (u: unknown) => Eith
 const checker = (schema: Schema.Schema<unknown, unknown>) => {
   const validate = Schema.validateEither(schema)
   const quick = checkOf(schema.ast)
-  return (u: unknown): Either.Either<unknown, ParseResult.ParseError> => {
-    if (quick?.(u) === true) return Either.right(u)
-    const result = validate(u)
-    return Either.isRight(result) ? Either.right(u) : result
-  }
+  // Schema's output, not the value given: a struct's extra keys and getters are gone from it, as after encoding
+  return (u: unknown): Either.Either<unknown, ParseResult.ParseError> => quick?.(u) === true ? Either.right(u) : validate(u)
 }
 
 export const codecOf = (ctor: Task.AnyClass): Codec => {
@@ -145,8 +142,10 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
     // worker without a second validation; a plain result is checked in the worker and not decoded.
     const plainPayload = isIdentity(fields)
     const checkPayload = checker(fields)
+    // columns give every task every field: not for optional ones, which a task may not have
+    const optionalField = (fields.ast as SchemaAST.TypeLiteral).propertySignatures.some((p) => p.isOptional)
     codec = {
-      plainFields: plainPayload
+      plainFields: plainPayload && !optionalField
         ? Object.keys((ctor as unknown as { fields: Schema.Struct.Fields }).fields).filter((name) => name !== "_tag")
         : undefined,
       encode: plainPayload ? checkPayload : Schema.encodeEither(self),
@@ -250,7 +249,8 @@ export const encodeChunk = (tasks: ReadonlyArray<Task.Any>): Either.Either<Chunk
       if (Either.isLeft(checked)) {
         return Either.left(new EncodeError({ task: task._tag, reason: formatParseError(checked.left) }))
       }
-      for (let k = 0; k < fields.length; k++) columns[k]![i] = (task as unknown as Record<string, unknown>)[fields[k]!]
+      const value = checked.right as Record<string, unknown>
+      for (let k = 0; k < fields.length; k++) columns[k]![i] = value[fields[k]!]
     }
     return Either.right({ columns: [first!._tag, tasks.length, fields, columns] })
   }

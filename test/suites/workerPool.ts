@@ -28,6 +28,7 @@ import {
   Fail,
   Occupancy,
   Oops,
+  Labelled,
   PairSum,
   Park,
   Relay,
@@ -43,6 +44,7 @@ import {
   Spin,
   Square,
   Throw,
+  Totals,
   TraceIds,
   Unserved,
   WhoAmI
@@ -532,6 +534,16 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.instanceOf(inMap, Errors.EncodeError)
           const primitive = yield* Effect.flip(Parallel.map([1, 2], (x) => x as unknown as Square, { chunkSize: 2 }))
           assert.instanceOf(primitive, Errors.EncodeError)
+        }).pipe(Effect.provide(shared)))
+    })
+
+    describe("plain payloads and results", () => {
+      it.live("go as their Schema has them: keys it does not declare are dropped, absent optional fields stay absent", () =>
+        Effect.gen(function*() {
+          assert.deepStrictEqual(yield* Parallel.run(new Totals({ n: 3 })), { total: 3 })
+          const tasks = [new Labelled({ n: 1 }), new Labelled({ n: 2, label: "two" }), new Labelled({ n: 3 })]
+          assert.deepStrictEqual(yield* Parallel.map(tasks, (task) => task), [false, true, false])
+          assert.deepStrictEqual(yield* Effect.forEach(tasks, (task) => Parallel.run(task)), [false, true, false])
         }).pipe(Effect.provide(shared)))
     })
 
