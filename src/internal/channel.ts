@@ -5,7 +5,7 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { ChannelClosed, EncodeError, type WorkerPoolError } from "../Errors.js"
+import { ChannelClosed, DecodeError, EncodeError, type WorkerPoolError } from "../Errors.js"
 import type * as Task from "../Task.js"
 import type { TaskChannel } from "../TaskChannel.js"
 import type { Core, CoreRequest, CoreResult } from "./core.js"
@@ -42,8 +42,15 @@ export const open = (core: Core, task: Task.Any, request: CoreRequest): Effect.E
       request,
       {
         output: (value) => {
+          if (final !== undefined) return
           const decoded = codec.decodeOutput(value)
-          outputs.push(Either.isRight(decoded) ? decoded.right : value)
+          if (Either.isLeft(decoded)) {
+            // the task stops in its worker; its caller gets the DecodeError
+            handle.cancel()
+            const reason = `an output failed its Schema: ${Wire.formatParseError(decoded.left)}`
+            return finish(Exit.fail(new DecodeError({ task: task._tag, reason })))
+          }
+          outputs.push(decoded.right)
           takers.shift()?.()
         },
         credit: (n) => {

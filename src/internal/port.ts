@@ -9,6 +9,8 @@ import * as Wire from "./wire.js"
 export interface PortIO {
   readonly output: (encoded: unknown) => void
   readonly credit: (n: number) => void
+  /** An input failed its Schema: the task fails with this reason (a DecodeError for its caller), and stops. */
+  readonly reject: (reason: string) => void
 }
 
 /** The worker's end of a channel, and the hooks the runner feeds it with. */
@@ -84,7 +86,10 @@ export const makeWorkerPort = (
     port: { take, messages, send },
     deliver: (encoded) => {
       const decoded = codec.decodeInput(encoded)
-      const value = Either.isRight(decoded) ? decoded.right : encoded
+      if (Either.isLeft(decoded)) {
+        return io.reject(`an input of channel task '${tag}' failed its Schema: ${Wire.formatParseError(decoded.left)}`)
+      }
+      const value = decoded.right
       const taker = takers.shift()
       if (taker !== undefined) taker(Option.some(value))
       else inbox.push(value)

@@ -164,12 +164,17 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
           send([[id, [Wire.EXIT_DECODE, `the result could not be sent back: ${reason}`]]])
           continue
         }
-        unsendable.set(id, `an output could not be sent back: ${reason}`)
-        running.get(id)?.unsafeInterruptAsFork(FiberId.none)
+        failChannel(id, `an output could not be sent back: ${reason}`)
       }
     }
-    // Channel tasks whose output could not be sent, with the reason their caller gets.
+    // Channel tasks that failed outside their handler (an output that could not be sent, an input that failed its
+    // Schema), with the reason their caller gets (a DecodeError) once their fiber has stopped.
     const unsendable = new Map<number, string>()
+    const failChannel = (id: number, reason: string) => {
+      if (unsendable.has(id)) return
+      unsendable.set(id, reason)
+      running.get(id)?.unsafeInterruptAsFork(FiberId.none)
+    }
     const post = (reply: Wire.Reply, transfers?: ReadonlyArray<unknown>, since?: number) => {
       if (outbox.length === 0) outboxSince = since ?? performance.now()
       outbox.push(reply)
@@ -214,7 +219,8 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       if (job.kind === Wire.REQ_CHANNEL) {
         const [channel, port] = executor.runChannel(job.payload, job.span, {
           output: (value) => post([job.id, Wire.EVENT_OUTPUT, value]),
-          credit: (n) => post([job.id, Wire.EVENT_CREDIT, n])
+          credit: (n) => post([job.id, Wire.EVENT_CREDIT, n]),
+          reject: (reason) => failChannel(job.id, reason)
         })
         effect = channel
         if (port !== undefined) {
@@ -230,6 +236,8 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         ? runFork(effect as Effect.Effect<Wire.WireExit | Wire.ChunkExit>)
         : runForkWith(effect, collector, job.span)
       running.set(job.id, fiber)
+      // an early input that failed its Schema has failed the task already
+      if (unsendable.has(job.id)) fiber.unsafeInterruptAsFork(FiberId.none)
       fiber.addObserver((exit) => {
         if (job.typical !== undefined) {
           const took = performance.now() - startedAt

@@ -216,7 +216,11 @@ export const makeTestCore = (
             }
             events.output(cloned)
           },
-          credit: events.credit
+          credit: events.credit,
+          reject: (reason) => {
+            resolveJob(job, [Wire.EXIT_DECODE, reason])
+            job.fiber?.unsafeInterruptAsFork(FiberId.none)
+          }
         })
         effect = channel
         job.port = port

@@ -40,6 +40,7 @@ import {
   ReverseMoved,
   Vec,
   VecLength,
+  Vecs,
   Sleep,
   Spin,
   Square,
@@ -494,6 +495,26 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const lost = yield* Effect.flip(output.await)
           assert.instanceOf(lost, Errors.DecodeError)
           assert.include(lost.message, "an output could not be sent back")
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 4 })), 16)
+        }).pipe(Effect.scoped, Effect.timeout("20 seconds"), Effect.provide(pool({ size: 1 }))))
+
+      it.live("a channel input or output that fails its Schema on arrival fails its task with DecodeError", () =>
+        Effect.gen(function*() {
+          // a Vec arrives as a plain object, which its instanceOf Schema rejects
+          const input = yield* Vecs.open({})
+          yield* input.send(1)
+          assert.strictEqual(Option.getOrNull(yield* input.take), 1)
+          yield* input.send(new Vec(2))
+          const badInput = yield* Effect.flip(input.await)
+          assert.instanceOf(badInput, Errors.DecodeError)
+          assert.include(badInput.message, "an input of channel task 'Vecs' failed its Schema")
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 3 })), 9)
+
+          const output = yield* Vecs.open({})
+          yield* output.send(-1)
+          const badOutput = yield* Effect.flip(output.await)
+          assert.instanceOf(badOutput, Errors.DecodeError)
+          assert.include(badOutput.message, "an output failed its Schema")
           assert.strictEqual(yield* Parallel.run(new Square({ x: 4 })), 16)
         }).pipe(Effect.scoped, Effect.timeout("20 seconds"), Effect.provide(pool({ size: 1 }))))
 
