@@ -123,7 +123,7 @@ const build = async (
   const outfile = `${base}.mjs`
   fs.mkdirSync(cacheDir, { recursive: true })
   // built beside, then renamed: a pool starting meanwhile never reads half a file
-  const temp = `${base}.${process.pid}.${Date.now()}.tmp.mjs`
+  const temp = `${base}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp.mjs`
   const buildStart = Date.now()
   try {
     const result = await esbuild.build({

@@ -25,8 +25,9 @@ const durationMillis = (input: Duration.DurationInput | undefined, fallback: num
   Effect.suspend(() => {
     if (input === undefined) return Effect.succeed(fallback)
     const decoded = Duration.decodeUnknown(input)
+    // a timer waits at most 2^31 - 1 ms (about 24.8 days); Node fires a longer one at once
     return decoded._tag === "Some" && Duration.isFinite(decoded.value)
-      ? Effect.succeed(Duration.toMillis(decoded.value))
+      ? Effect.succeed(Math.min(Duration.toMillis(decoded.value), 2_147_483_647))
       : Effect.fail(new InvalidOptions({ reason: `${name} must be a finite duration, got ${String(input)}` }))
   })
 

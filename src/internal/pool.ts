@@ -811,6 +811,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const close = Effect.suspend(() => {
       closed = true
       failQueued((tag) => new PoolClosed({ task: tag }))
+      // its gauges read nothing from now on (no queue, no workers)
+      metrics.state(0, 0, 0)
       // every worker: the pool's, isolated ones and retiring ones
       return Effect.forEach(Array.from(live), (slot) =>
         Effect.async<void>((resume) => {

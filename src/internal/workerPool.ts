@@ -18,8 +18,31 @@ import * as Chunking from "./chunking.js"
 import { type Core, type CoreRequest, type CoreResult, stoppedAlready } from "./core.js"
 import * as Wire from "./wire.js"
 
-const toMillis = (timeout: Duration.DurationInput | undefined): number | undefined =>
-  timeout === undefined ? undefined : Duration.toMillis(Duration.decode(timeout))
+/** The longest delay a timer can wait (about 24.8 days); a longer timeout is none. */
+const MAX_TIMER_MS = 2_147_483_647
+
+/** A task's timeout in ms: none for an infinite one or one longer than a timer can wait (a negative one is 0). */
+const toMillis = (timeout: Duration.DurationInput | undefined): number | undefined => {
+  if (timeout === undefined) return undefined
+  const millis = Duration.toMillis(Duration.decode(timeout))
+  return millis > MAX_TIMER_MS ? undefined : millis
+}
+
+/**
+ * Items per message for `map` and `stream`: with a `timeout`, one (a timeout counts for each task, from its start);
+ * a wrong `chunkSize` or `concurrency` is a defect with its reason.
+ */
+const checkedMapOptions = (options: WorkerPool.WorkerPool.MapOptions | undefined): number | "auto" => {
+  const chunkSize = options?.chunkSize ?? "auto"
+  if (chunkSize !== "auto" && !(Number.isInteger(chunkSize) && chunkSize > 0)) {
+    throw new RangeError(`map/stream: chunkSize must be a positive integer or "auto", got ${String(chunkSize)}`)
+  }
+  const concurrency = options?.concurrency
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
+    throw new RangeError(`map/stream: concurrency must be a positive integer, got ${String(concurrency)}`)
+  }
+  return toMillis(options?.timeout) !== undefined ? 1 : chunkSize
+}
 
 const spanOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Wire.SpanContext | undefined => {
   const span = fiber.currentSpan
@@ -143,8 +166,8 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
     options: WorkerPool.WorkerPool.MapOptions | undefined,
     policy: { size: number }
   ): Stream.Stream<Chunk.Chunk<readonly [number, T]>, E, R> => {
-    const chunkSize = options?.chunkSize ?? "auto"
-    if (typeof chunkSize === "number") policy.size = Math.max(1, Math.floor(chunkSize))
+    const chunkSize = checkedMapOptions(options)
+    if (typeof chunkSize === "number") policy.size = chunkSize
     else if (Array.isArray(items)) policy.size = Chunking.autoChunkSize(items.length, workers)
     const source: Stream.Stream<A, E, R> = Stream.StreamTypeId in (items as object)
       ? items as Stream.Stream<A, E, R>
@@ -152,18 +175,18 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
     const indexed = Stream.mapAccum(source, 0, (i, a) => [i + 1, [i, f(a, i)] as const])
     return Stream.unwrapScoped(Effect.map(Stream.toPull(indexed), (pull) => {
       let buffer: Array<readonly [number, T]> = []
-      let done = false
+      // the input's end (none) or failure (some): the items read before it still go first
+      let end: Option.Option<E> | undefined
       const next: Effect.Effect<Chunk.Chunk<readonly [number, T]>, Option.Option<E>, R> = Effect.suspend(() => {
-        if (buffer.length >= policy.size || (done && buffer.length > 0)) {
+        if (buffer.length >= policy.size || (end !== undefined && buffer.length > 0)) {
           const out = buffer.slice(0, policy.size)
           buffer = buffer.slice(policy.size)
           return Effect.succeed(Chunk.unsafeFromArray(out))
         }
-        if (done) return Effect.fail(Option.none())
+        if (end !== undefined) return Effect.fail(end)
         return Effect.matchEffect(pull, {
           onFailure: (error) => {
-            if (Option.isSome(error)) return Effect.fail(error)
-            done = true
+            end = error
             return next
           },
           onSuccess: (chunk) => {
@@ -186,33 +209,35 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
     f: (item: A, index: number) => T,
     options: WorkerPool.WorkerPool.MapOptions | undefined,
     unordered: boolean
-  ) => {
-    const adaptive = (options?.chunkSize ?? "auto") === "auto" && !Array.isArray(items)
-    const policy = { size: 1, adaptive }
-    let done = 0
-    const timeoutMs = toMillis(options?.timeout)
-    return chunksOf(items, f, options, policy).pipe(
-      Stream.mapEffect((chunk) => {
-        const entries = Chunk.toReadonlyArray(chunk)
-        const started = performance.now()
-        return Effect.map(
-          runChunk(entries.map((entry) => entry[1]), timeoutMs, options?.isolate ?? false, options?.retry),
-          ([values, stop]) => {
-            adapt(policy, values.length, started)
-            if (options?.onProgress !== undefined) {
-              done += values.length
-              options.onProgress({ done, total: undefined })
+  ) =>
+    // its state is made for each run of the Stream: running it again starts from none done
+    Stream.suspend(() => {
+      const adaptive = checkedMapOptions(options) === "auto" && !Array.isArray(items)
+      const policy = { size: 1, adaptive }
+      let done = 0
+      const timeoutMs = toMillis(options?.timeout)
+      return chunksOf(items, f, options, policy).pipe(
+        Stream.mapEffect((chunk) => {
+          const entries = Chunk.toReadonlyArray(chunk)
+          const started = performance.now()
+          return Effect.map(
+            runChunk(entries.map((entry) => entry[1]), timeoutMs, options?.isolate ?? false, options?.retry),
+            ([values, stop]) => {
+              adapt(policy, values.length, started)
+              if (options?.onProgress !== undefined) {
+                done += values.length
+                options.onProgress({ done, total: undefined })
+              }
+              return [entries, values, stop] as const
             }
-            return [entries, values, stop] as const
-          }
-        )
-      }, { concurrency: options?.concurrency ?? capacity * 2, unordered }),
-      Stream.flatMap(([entries, values, stop]) => {
-        const out = Stream.fromIterable(values.map((value, i) => unordered ? { index: entries[i]![0], value } : value))
-        return stop === undefined ? out : Stream.concat(out, stop as Effect.Effect<never, unknown>)
-      })
-    )
-  }
+          )
+        }, { concurrency: options?.concurrency ?? capacity * 2, unordered }),
+        Stream.flatMap(([entries, values, stop]) => {
+          const out = Stream.fromIterable(values.map((value, i) => unordered ? { index: entries[i]![0], value } : value))
+          return stop === undefined ? out : Stream.concat(out, stop as Effect.Effect<never, unknown>)
+        })
+      )
+    })
 
   const stream: WorkerPool.WorkerPool["stream"] = (items, f, options) =>
     streamChunks(items, f, options, false) as any
@@ -228,9 +253,8 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
   ): Effect.Effect<Array<Task.Success<T>>, WorkerPool.Error<T>> =>
     Effect.suspend(() => {
       const n = items.length
-      const chunkSize = typeof options?.chunkSize === "number"
-        ? Math.max(1, Math.floor(options.chunkSize))
-        : Chunking.autoChunkSize(n, workers)
+      const size = checkedMapOptions(options)
+      const chunkSize = size === "auto" ? Chunking.autoChunkSize(n, workers) : size
       const results: Array<Task.Success<T>> = new Array(n)
       let done = 0
       const timeoutMs = toMillis(options?.timeout)

@@ -143,7 +143,8 @@ export declare namespace WorkerPool {
     /**
      * Items per message. `"auto"` (the default) picks about four chunks per
      * worker for arrays, and adapts the size to the measured time per item
-     * for iterables and Streams.
+     * for iterables and Streams. With a `timeout`, one: the timeout counts
+     * for each task.
      */
     readonly chunkSize?: number | "auto" | undefined
     /** How many chunks may be in flight at once. Defaults to twice the pool's capacity. */

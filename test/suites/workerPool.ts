@@ -6,8 +6,9 @@ import { afterAll } from "vitest"
 import {
   Cause,
   Chunk,
-  type Duration,
+  Duration,
   Effect,
+  Either,
   Exit,
   Fiber,
   Layer,
@@ -813,6 +814,49 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           ], { concurrency: "unbounded" })
           assert.deepStrictEqual(results, [4, 9])
         }).pipe(Effect.timeout("20 seconds"), Effect.provide(pool({ size: 1, maxQueue: 1 }))))
+
+      it.live("a map's or stream's timeout counts for each task, and an infinite one is none", () =>
+        Effect.gen(function*() {
+          // automatic chunks would hold 5 of these 100 ms tasks (500 ms) each
+          const items = Array.from({ length: 40 }, (_, i) => i)
+          const slept = yield* Parallel.map(items, (i) => new Sleep({ millis: 100, value: i }), { timeout: "300 millis" })
+          assert.deepStrictEqual(slept, items)
+          const streamed = yield* Stream.runCollect(
+            Parallel.stream(items.slice(0, 10), (i) => new Sleep({ millis: 100, value: i }), { chunkSize: 5, timeout: "300 millis" })
+          )
+          assert.deepStrictEqual(Chunk.toArray(streamed), items.slice(0, 10))
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 2 }), { timeout: Duration.infinity }), 4)
+          assert.deepStrictEqual(yield* Parallel.map([1, 2], (x) => new Square({ x }), { timeout: "30 days" }), [1, 4])
+        }).pipe(Effect.provide(shared)))
+
+      it.live("a stream's input failure comes after the results of the items read before it; each run counts afresh", () =>
+        Effect.gen(function*() {
+          const input = Stream.concat(Stream.make(1, 2, 3), Stream.fail("input failed"))
+          const out = yield* Stream.runCollect(
+            Stream.either(Parallel.stream(input, (x) => new Square({ x }), { chunkSize: 4 }))
+          )
+          assert.deepStrictEqual(Chunk.toArray(out), [Either.right(1), Either.right(4), Either.right(9), Either.left("input failed")])
+
+          const progress: Array<number> = []
+          const twice = Parallel.stream([1, 2, 3], (x) => new Square({ x }), {
+            onProgress: ({ done }) => progress.push(done)
+          })
+          yield* Stream.runDrain(twice)
+          yield* Stream.runDrain(twice)
+          assert.deepStrictEqual(progress.slice(progress.length / 2), progress.slice(0, progress.length / 2))
+          assert.strictEqual(progress.at(-1), 3)
+        }).pipe(Effect.provide(shared)))
+
+      it.live("a wrong chunkSize or concurrency is a defect that says which", () =>
+        Effect.gen(function*() {
+          for (const options of [{ chunkSize: Number.NaN }, { chunkSize: 0 }, { chunkSize: Infinity }, { concurrency: 0 }]) {
+            const exit = yield* Effect.exit(Parallel.map([1, 2], (x) => new Square({ x }), options))
+            assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+            assert.include(String(Exit.isFailure(exit) ? Cause.squash(exit.cause) : ""), Object.keys(options)[0]!)
+            const streamed = yield* Effect.exit(Stream.runDrain(Parallel.stream([1, 2], (x) => new Square({ x }), options)))
+            assert.isTrue(Exit.isFailure(streamed) && Cause.isDie(streamed.cause))
+          }
+        }).pipe(Effect.provide(shared)))
 
       it.live("stream and map keep input order; streamUnordered carries indexes", () =>
         Effect.gen(function*() {
