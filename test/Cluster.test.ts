@@ -8,6 +8,7 @@ import { Cause, Effect, Exit, Option, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Cluster from "../src/Cluster.js"
 import { JobServer } from "../src/index.js"
 import * as ClusterJobServer from "../src/layers/ClusterJobServer.js"
 import { prune } from "../src/internal/cluster/prune.js"
@@ -97,6 +98,14 @@ describe.sequential("Cluster", () => {
     expect(again.results).toEqual(first.results)
     expect(ran).toBe(20)
     expect(ofClient(a, "idem").length + ofClient(b, "idem").length).toBe(20)
+    // the same client id with other tasks (a later run of the client, say): other jobs, run for their own results
+    const other = await Effect.gen(function*() {
+      const server = yield* JobServer.JobServer
+      const jobs = yield* Effect.forEach([100, 101, 102], (i) => server.submit(new Work({ i, millis: 10 })))
+      return yield* Effect.forEach(jobs, (job) => job)
+    }).pipe(Effect.provide(client("idem")), Effect.runPromise)
+    expect(other.map((result) => result.i)).toEqual([100, 101, 102])
+    expect(ofClient(a, "idem").length + ofClient(b, "idem").length).toBe(23)
   }, 120_000)
 
   it("pruning deletes finished jobs past the retention; a resubmit then runs again", async () => {
@@ -114,7 +123,7 @@ describe.sequential("Cluster", () => {
     expect(await count.pipe(Effect.provide(sqlite), Effect.runPromise)).toBe(0)
     const again = await runJobs(20, 10).pipe(Effect.provide(client("idem")), Effect.runPromise)
     expectCorrect(again.results, 20)
-    expect(ofClient(a, "idem").length + ofClient(b, "idem").length).toBe(40)
+    expect(ofClient(a, "idem").length + ofClient(b, "idem").length).toBe(43)
   }, 120_000)
 
   it("keeps the JobServer API: typed failures, groups, activeNodes, ncpus, the stats table", async () => {
@@ -197,6 +206,31 @@ describe.sequential("Cluster", () => {
     const exited = await rogue.exited
     expect(exited.code).not.toBe(0)
     expect(rogue.lines.join("\n")).toContain("shardsPerGroup is 32 here but 64")
+  }, 60_000)
+
+  it("refuses options no node can work with, before it starts anything", async () => {
+    const failure = async (effect: Effect.Effect<unknown, unknown>) => {
+      const exit = await Effect.runPromiseExit(effect)
+      expect(Exit.isFailure(exit)).toBe(true)
+      return Exit.isFailure(exit) ? Option.getOrThrow(Cause.failureOption(exit.cause)) as { _tag: string; message: string } : undefined
+    }
+    const client0 = await failure(runJobs(1, 0).pipe(Effect.provide(client("zero", { shardsPerGroup: 0 }))))
+    expect(client0).toMatchObject({ _tag: "ClusterError" })
+    expect(client0!.message).toContain("shardsPerGroup must be a positive integer")
+    const runner = (timings: Cluster.Timings) =>
+      failure(Effect.scoped(Cluster.serve({
+        host: "127.0.0.1",
+        port: 1,
+        workers: 1,
+        secret: Redacted.make(secret),
+        storage,
+        tasks: path.join(import.meta.dirname, "fixtures", "cluster-tasks-runner.ts"),
+        timings
+      })))
+    const locks = await runner({ shardLockExpiration: "1 second", shardLockRefreshInterval: "2 seconds" })
+    expect(locks).toMatchObject({ _tag: "InvalidOptions" })
+    expect(locks!.message).toContain("must be longer than shardLockRefreshInterval")
+    expect((await runner({ entityReplyPollInterval: "-1 millis" }))!.message).toContain("entityReplyPollInterval")
   }, 60_000)
 
   it("SIGKILL of a runner mid-run: all 200 results still arrive, correct", async () => {

@@ -110,6 +110,9 @@ export const middleware = (secret: Redacted.Redacted<string>) => {
 }
 
 /** The MAC a job carries from its client to the runner that runs it (the storage is not trusted with jobs). */
+/** A short digest of a job's task (its tag and encoded form), part of its id. */
+export const digest = (tag: string, task: string): string => sha256([tag, task].join("\n")).slice(0, 16)
+
 export const jobMac = (secret: Redacted.Redacted<string>, id: string, tag: string, task: string): string =>
   hmac(secret, ["job", id, tag, sha256(task)].join("\n"))
 

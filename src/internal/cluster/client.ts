@@ -22,7 +22,7 @@ import type * as Task from "../../Task.js"
 import { formatStats, makeJobGroups } from "../jobServer.js"
 import * as auth from "./auth.js"
 import type * as ClusterJobServer from "../../layers/ClusterJobServer.js"
-import { layerConfig, settingsOf, TABLE_PREFIX } from "./config.js"
+import { invalidOptions, layerConfig, settingsOf, TABLE_PREFIX } from "./config.js"
 import { decodeExit, encodeTask, JobEntity } from "./protocol.js"
 import { layerSql } from "./storage.js"
 
@@ -55,10 +55,13 @@ const makeClient = (options: ClientOptions) =>
     const submit: JobServerService["submit"] = (task, submitOptions) =>
       Effect.suspend(() => {
         const group = submitOptions?.group ?? "default"
-        const id = `${clientId}-${++seq}`
+        const n = ++seq
         const taskClass = task.constructor as unknown as Task.AnyClass
         const run = Effect.gen(function*() {
           const data = yield* encodeTask(task)
+          // The job's id names its task too: the same client id and number with another task (a later run of
+          // the client, say) is another job, never answered with the first one's result.
+          const id = `${clientId}-${n}-${auth.digest(task._tag, data)}`
           // The job's id is its primary key, so sending it again after a storage hiccup cannot run it twice.
           const reply = yield* makeJob(id).Run({ id, tag: task._tag, task: data, mac: auth.jobMac(options.secret, id, task._tag, data) })
             .pipe(
@@ -130,6 +133,8 @@ const readyTimeout = (options: ClientOptions) => Duration.decode(options.readyTi
  */
 const awaitVerifier = (options: ClientOptions) =>
   Effect.gen(function*() {
+    const invalid = invalidOptions({ shardsPerGroup: options.shardsPerGroup, timings: options.timings })
+    if (invalid !== undefined) return yield* new ClusterError({ reason: `invalid options: ${invalid}` })
     const timeout = readyTimeout(options)
     const deadline = Date.now() + Duration.toMillis(timeout)
     while (!(yield* auth.checkSecret(options.secret, { create: false, prefix: TABLE_PREFIX }))) {

@@ -20,14 +20,14 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
-import { DecodeError } from "../../Errors.js"
+import { DecodeError, InvalidOptions } from "../../Errors.js"
 import * as NodeWorkerPool from "../../layers/NodeWorkerPool.js"
 import { WorkerPool } from "../../services/WorkerPool.js"
 import type * as Task from "../../Task.js"
 import type { TaskRunner } from "../../workers/TaskRunner.js"
 import * as auth from "./auth.js"
 import type { RunnerOptions } from "../../Cluster.js"
-import { layerConfig, settingsOf, TABLE_PREFIX } from "./config.js"
+import { invalidOptions, layerConfig, settingsOf, TABLE_PREFIX } from "./config.js"
 import { ClusterAuthError, ClusterError } from "../../ClusterError.js"
 import { decodeTask, encodeExit, JobEntity } from "./protocol.js"
 import { pruneForever } from "./prune.js"
@@ -79,7 +79,12 @@ const layerHandlers = (options: RunnerOptions, runner: TaskRunner<unknown>) => {
               ? Exit.fail(new DecodeError({ task: tag, reason: `node ${node} serves no task '${tag}'` }))
               : yield* Effect.exit(Effect.flatMap(decodeTask(taskClass, task), (value) => pool.run(value)))
             const millis = performance.now() - started
-            options.onJob?.({ id, tag, millis, success: Exit.isSuccess(exit) })
+            // the node's own callback: a throw there must not fail the job (the cluster would run it again)
+            try {
+              options.onJob?.({ id, tag, millis, success: Exit.isSuccess(exit) })
+            } catch {
+              // ignored
+            }
             const encoded = yield* encodeExit(taskClass ?? unknownTask(tag), exit)
             return { node, millis, exit: encoded, mac: auth.replyMac(options.secret, id, node, encoded) }
           })
@@ -118,6 +123,8 @@ const awaitShards = (shardsPerGroup: number, settle: Duration.DurationInput) =>
  */
 export const make = (options: RunnerOptions) =>
   Effect.gen(function*() {
+    const invalid = invalidOptions({ shardsPerGroup: options.shardsPerGroup, weight: options.workers, timings: options.timings })
+    if (invalid !== undefined) return yield* new InvalidOptions({ reason: invalid })
     // A wrong secret is refused before anything starts (workers, port, registration).
     yield* auth.checkSecret(options.secret, { create: true, prefix: TABLE_PREFIX }).pipe(
       Effect.zipRight(auth.checkSettings(settingsOf(options.shardsPerGroup), { prefix: TABLE_PREFIX })),
