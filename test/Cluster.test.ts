@@ -231,6 +231,11 @@ describe.sequential("Cluster", () => {
     expect(locks).toMatchObject({ _tag: "InvalidOptions" })
     expect(locks!.message).toContain("must be longer than shardLockRefreshInterval")
     expect((await runner({ entityReplyPollInterval: "-1 millis" }))!.message).toContain("entityReplyPollInterval")
+    // a runner whose storage cannot be opened says why before it exits
+    const broken = await startRunner({ storage: `sqlite:${path.join(dir, "missing", "dir", "x.db")}`, secret })
+    const exited = await broken.exited
+    expect(exited.code).not.toBe(0)
+    expect(broken.lines.join("\n")).toContain("effect-parallel: ")
   }, 60_000)
 
   it("SIGKILL of a runner mid-run: all 200 results still arrive, correct", async () => {

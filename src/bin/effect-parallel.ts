@@ -11,6 +11,7 @@ import * as Options from "@effect/cli/Options"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Config from "effect/Config"
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -111,7 +112,9 @@ const serve = Command.make("serve", {
     Effect.tapError((error) =>
       Effect.sync(() => {
         if (error._tag !== "ClusterAuthError") console.error(`effect-parallel: ${error.message}`)
-      }))
+      })),
+    // a defect (a storage error at start-up, say) is reported too, not only its exit code
+    Effect.tapDefect((defect) => Effect.sync(() => console.error(`effect-parallel: ${Cause.pretty(defect)}`)))
   )).pipe(Command.withDescription("start a cluster runner node (Parallel Python's ppserver)"))
 
 const command = Command.make("effect-parallel").pipe(Command.withSubcommands([serve]))

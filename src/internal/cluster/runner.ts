@@ -12,6 +12,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -20,7 +21,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
-import { DecodeError, InvalidOptions } from "../../Errors.js"
+import { DecodeError, InvalidOptions, PoolClosed } from "../../Errors.js"
 import * as NodeWorkerPool from "../../layers/NodeWorkerPool.js"
 import { WorkerPool } from "../../services/WorkerPool.js"
 import type * as Task from "../../Task.js"
@@ -78,6 +79,11 @@ const layerHandlers = (options: RunnerOptions, runner: TaskRunner<unknown>) => {
             const exit: Exit.Exit<unknown, unknown> = taskClass === undefined
               ? Exit.fail(new DecodeError({ task: tag, reason: `node ${node} serves no task '${tag}'` }))
               : yield* Effect.exit(Effect.flatMap(decodeTask(taskClass, task), (value) => pool.run(value)))
+            // A pool closing under the job (this runner is stopping) is not the job's answer: left unanswered, the
+            // job goes to the runner that takes this shard over.
+            if (Exit.isFailure(exit) && Cause.failureOption(exit.cause).pipe(Option.exists((e) => e instanceof PoolClosed))) {
+              return yield* Effect.interrupt
+            }
             const millis = performance.now() - started
             // the node's own callback: a throw there must not fail the job (the cluster would run it again)
             try {
