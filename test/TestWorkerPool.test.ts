@@ -75,6 +75,44 @@ describe("TestWorkerPool", () => {
       assert.notStrictEqual(assignments[0]!.worker, assignments[5]!.worker)
     }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 1, faults: { crashOn: [2] } }))))
 
+  it.effect("tasks queued behind a crash go to the replacement, never to the crashed worker", () =>
+    Effect.gen(function*() {
+      const results = yield* Effect.all(
+        [1, 2, 3, 4].map((x) => Effect.either(Parallel.run(new Square({ x })))),
+        { concurrency: "unbounded" }
+      )
+      assert.isTrue(results[1]!._tag === "Left" && results[1]!.left instanceof Errors.WorkerCrashed)
+      assert.deepStrictEqual([results[0], results[2], results[3]].map((r) => r!._tag === "Right" ? r!.right : -1), [1, 9, 16])
+      const inspector = yield* TestWorkerPool.TestWorkerPool
+      const assignments = yield* inspector.assignments
+      const crashedOn = assignments[1]!.worker
+      assert.isFalse(assignments.slice(2).some((a) => a.worker === crashedOn))
+      assert.strictEqual((yield* inspector.stats).peakConcurrency, 1)
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 1, faults: { crashOn: [2] } }))))
+
+  it.effect("an isolated task takes a worker of its own, even while every pooled one is busy; a close stops it", () =>
+    Effect.gen(function*() {
+      // the only pooled worker runs a channel that waits for a value an isolated task computes
+      const value = yield* Effect.scoped(Effect.gen(function*() {
+        const channel = yield* Counter.open({ start: 0, burst: 1 })
+        const isolated = yield* Parallel.run(new Square({ x: 5 }), { isolate: true })
+        yield* channel.send("next")
+        return [isolated, Option.getOrNull(yield* channel.take)] as const
+      }))
+      assert.deepStrictEqual(value, [25, 0])
+      // an isolated task still running when its pool closes ends with PoolClosed
+      const job = yield* Effect.scoped(Effect.gen(function*() {
+        const pool = yield* WorkerPool.WorkerPool
+        const inspector = yield* TestWorkerPool.TestWorkerPool
+        const submitted = yield* pool.submit(new Sleep({ millis: 60_000, value: 1 }), { isolate: true })
+        // it has started on its own worker
+        for (let i = 0; i < 100 && (yield* inspector.stats).inFlight === 0; i++) yield* Effect.yieldNow()
+        assert.strictEqual((yield* inspector.stats).inFlight, 1)
+        return submitted
+      }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 1 }))))
+      assert.instanceOf(yield* Effect.flip(job.await), Errors.PoolClosed)
+    }).pipe(Effect.provide(TestWorkerPool.layer(runner, { size: 1 }))))
+
   it.effect("a retry Schedule re-runs a task whose worker crashed, and only that", () =>
     Effect.gen(function*() {
       const inspector = yield* TestWorkerPool.TestWorkerPool

@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
@@ -96,6 +96,11 @@ export const makeTestCore = (
     const metrics = Metrics.makeRecorder("TestWorkerPool")
     const slots: Array<SimWorker | undefined> = new Array(options.size).fill(undefined)
     const queue = new Deque<SimJob>()
+    // isolated tasks wait apart: each takes a fresh worker of its own (at most `size` at once), no pooled slot
+    const isolatedQueue = new Deque<SimJob>()
+    let isolatedRunning = 0
+    // workers outside the slots (isolated ones, and ones a resize removed) until they end: a close ends them too
+    const outside = new Set<SimWorker>()
     let queued = 0
     const admission = new Admission(options.maxQueue)
     const assignments: Array<Assignment> = []
@@ -157,12 +162,16 @@ export const makeTestCore = (
             reason: `injected crash (task #${index})`
           })
         )
-        if (job.fiber === undefined) running--
-        else job.fiber.unsafeInterruptAsFork(FiberId.none)
+        if (job.fiber === undefined) {
+          running--
+          if (worker.isolated) isolatedRunning--
+        } else job.fiber.unsafeInterruptAsFork(FiberId.none)
       }
       worker.jobs.clear()
+      outside.delete(worker)
       runFork(Scope.close(worker.scope, Exit.void))
-      if (closed || slot < 0) return
+      if (closed) return
+      if (slot < 0) return dispatch()
       runFork(Effect.match(spawn(), {
         onFailure: (error) => {
           if (slots.every((s) => s === undefined)) {
@@ -180,7 +189,7 @@ export const makeTestCore = (
 
     const failQueued = (error: WorkerPoolError | ((tag: string) => WorkerPoolError)) => {
       let job: SimJob | undefined
-      while ((job = queue.shift()) !== undefined) {
+      while ((job = queue.shift() ?? isolatedQueue.shift()) !== undefined) {
         if (!job.queued) continue
         job.queued = false
         resolveJob(job, typeof error === "function" ? error(job.request.tag) : error)
@@ -245,7 +254,11 @@ export const makeTestCore = (
       fiber.addObserver((exit) => {
         running--
         worker.jobs.delete(job)
-        if (worker.isolated) runFork(Scope.close(worker.scope, Exit.void))
+        if (worker.isolated) {
+          isolatedRunning--
+          outside.delete(worker)
+          runFork(Scope.close(worker.scope, Exit.void))
+        }
         if (Exit.isSuccess(exit)) {
           completed++
           metrics.completed(performance.now() - startedAt)
@@ -259,25 +272,42 @@ export const makeTestCore = (
     // A fresh worker, with its own Layer, for one task; discarded after it.
     const startIsolated = (job: SimJob) =>
       runFork(Effect.match(spawn(), {
-        onFailure: (error) => resolveJob(job, error),
+        onFailure: (error) => {
+          isolatedRunning--
+          resolveJob(job, error)
+          dispatch()
+        },
         onSuccess: (worker) => {
           worker.isolated = true
-          if (job.done) return runFork(Scope.close(worker.scope, Exit.void))
+          if (job.done || closed) {
+            isolatedRunning--
+            resolveJob(job, new PoolClosed({ task: job.request.tag }))
+            runFork(Scope.close(worker.scope, Exit.void))
+            return dispatch()
+          }
+          outside.add(worker)
           start(worker, job)
         }
       }))
 
     const dispatch = () => {
-      for (let i = 0; i < slots.length && queued > 0; i++) {
+      let job: SimJob | undefined
+      while (isolatedRunning < slots.length && (job = isolatedQueue.shift()) !== undefined) {
+        if (!job.queued) continue
+        job.queued = false
+        queued--
+        isolatedRunning++
+        startIsolated(job)
+      }
+      for (let i = 0; i < slots.length; i++) {
         const worker = slots[i]
         if (worker === undefined) continue
-        while (worker.jobs.size < options.concurrency && queued > 0) {
-          const job = queue.shift()!
+        // a crash (injected at a task's start) ends this worker in the loop: its replacement takes the rest
+        while (worker.alive && worker.jobs.size < options.concurrency && (job = queue.shift()) !== undefined) {
           if (!job.queued) continue
           job.queued = false
           queued--
-          if (job.request.isolate) startIsolated(job)
-          else start(worker, job)
+          start(worker, job)
         }
       }
       admission.admit(() => queued)
@@ -400,7 +430,8 @@ export const makeTestCore = (
         if (job.done) return
         if (closed || broken !== undefined) return resolveJob(job, broken ?? new PoolClosed({ task: request.tag }))
         job.queued = true
-        queue.push(job)
+        if (request.isolate) isolatedQueue.push(job)
+        else queue.push(job)
         queued++
         dispatch()
       }
@@ -413,16 +444,18 @@ export const makeTestCore = (
     }
 
     const broadcast: Core["broadcast"] = (request, resolve) => {
-      const crossed = cross(request)
-      const targets = slots.filter((slot): slot is SimWorker => slot !== undefined)
-      if (crossed instanceof EncodeError || targets.length === 0) {
-        resolve(crossed instanceof EncodeError ? targets.map(() => crossed) : [])
+      const targets = closed || broken !== undefined ? [] : slots.filter((slot): slot is SimWorker => slot !== undefined)
+      // each worker gets its own copy, as from a real message
+      const copies = targets.map(() => cross(request))
+      const failed = copies.find((copy) => copy instanceof EncodeError)
+      if (failed !== undefined || targets.length === 0) {
+        resolve(targets.map(() => failed as EncodeError))
         return () => {}
       }
       const results: Array<CoreResult> = new Array(targets.length)
       let remaining = targets.length
       const jobs = targets.map((worker, i) => {
-        const job = makeJob(request, crossed.payload, (result) => {
+        const job = makeJob(request, (copies[i] as { payload: unknown }).payload, (result) => {
           results[i] = result
           if (--remaining === 0) resolve(results)
         }, worker)
@@ -436,14 +469,17 @@ export const makeTestCore = (
       Effect.suspend(() => {
         closed = true
         failQueued((tag) => new PoolClosed({ task: tag }))
-        const workers = slots.filter((slot): slot is SimWorker => slot !== undefined)
+        const workers = [...slots.filter((slot): slot is SimWorker => slot !== undefined), ...outside]
+        outside.clear()
         return Effect.forEach(workers, (worker) =>
           Effect.suspend(() => {
+            const fibers: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
             for (const job of worker.jobs) {
               resolveJob(job, new PoolClosed({ task: job.request.tag }))
-              job.fiber?.unsafeInterruptAsFork(FiberId.none)
+              if (job.fiber !== undefined) fibers.push(job.fiber)
             }
-            return Scope.close(worker.scope, Exit.void)
+            // its tasks stop (their finalizers run) before its Layer is released, as in a real worker
+            return Effect.zipRight(Fiber.interruptAll(fibers), Scope.close(worker.scope, Exit.void))
           }), { discard: true })
       })
     )
@@ -470,9 +506,13 @@ export const makeTestCore = (
         for (const worker of slots.splice(n)) {
           if (worker === undefined) continue
           worker.alive = false
+          outside.add(worker)
           runFork(Effect.zipRight(
             Effect.suspend(() => Effect.forEach(Array.from(worker.jobs), (job) => job.fiber?.await ?? Effect.void)),
-            Scope.close(worker.scope, Exit.void)
+            Effect.suspend(() => {
+              outside.delete(worker)
+              return Scope.close(worker.scope, Exit.void)
+            })
           ))
         }
         return

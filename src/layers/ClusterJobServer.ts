@@ -72,7 +72,7 @@ export declare namespace ClusterJobServer {
     readonly readyTimeout?: Duration.DurationInput | undefined
     /** How many healthy runners to wait for before the layer is ready. Defaults to 1. */
     readonly minRunners?: number | undefined
-    /** A prefix for the job ids (a random UUID by default); job ids are `${clientId}-${n}`. */
+    /** A prefix for the job ids (a random UUID by default); job ids are `${clientId}-${n}-${digest of the task}`. */
     readonly clientId?: string | undefined
   }
 }
