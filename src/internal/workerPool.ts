@@ -117,8 +117,9 @@ const retryCrashes = <A, E>(
     // only crashes reach the Schedule (`while`), so one made for WorkerCrashed serves
     : Effect.retry(effect, { schedule: retry as Schedule.Schedule<unknown, E>, while: isCrash })
 
-export const make = (core: Core, workers: number, concurrency: number): WorkerPool.WorkerPool => {
-  const capacity = workers * concurrency
+export const make = (core: Core, size: number, concurrency: number): WorkerPool.WorkerPool => {
+  // the pool's size as last set (by `resize` too): map's chunking and in-flight defaults follow it
+  let workers = size
 
   const run = <T extends Task.Any>(
     task: T,
@@ -231,7 +232,7 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
               return [entries, values, stop] as const
             }
           )
-        }, { concurrency: options?.concurrency ?? capacity * 2, unordered }),
+        }, { concurrency: options?.concurrency ?? workers * concurrency * 2, unordered }),
         Stream.flatMap(([entries, values, stop]) => {
           const out = Stream.fromIterable(values.map((value, i) => unordered ? { index: entries[i]![0], value } : value))
           return stop === undefined ? out : Stream.concat(out, stop as Effect.Effect<never, unknown>)
@@ -274,7 +275,7 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
               }
               return stop === undefined ? Effect.void : stop as Effect.Effect<never, WorkerPool.Error<T>>
             })
-          }), { concurrency: options?.concurrency ?? capacity * 2, discard: true }),
+          }), { concurrency: options?.concurrency ?? workers * concurrency * 2, discard: true }),
         results
       )
     })
@@ -321,10 +322,15 @@ export const make = (core: Core, workers: number, concurrency: number): WorkerPo
     openChannel,
     resize: (n) =>
       Number.isInteger(n) && n > 0
-        ? Effect.sync(() => core.resize(n))
+        ? Effect.sync(() => {
+          workers = n
+          core.resize(n)
+        })
         : Effect.fail(new InvalidOptions({ reason: `a pool's size must be a positive integer, got ${n}` })),
     size: Effect.sync(core.size),
-    capacity,
+    get capacity() {
+      return workers * concurrency
+    },
     run,
     submit,
     map,

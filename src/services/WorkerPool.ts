@@ -178,7 +178,7 @@ export interface WorkerPool {
   readonly [TypeId]: TypeId
   /** The number of workers ready to take work now. */
   readonly size: Effect.Effect<number>
-  /** How many tasks may run at once: the number of workers times their concurrency, at the pool's start. */
+  /** How many tasks may run at once: the number of workers (as last set, by `resize` too) times their concurrency. */
   readonly capacity: number
   /**
    * Grows or shrinks the pool while it runs: new workers start at once;

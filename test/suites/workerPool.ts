@@ -422,6 +422,12 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           yield* waitFor("three workers", () => Effect.runSync(pool.size) === 3)
           const who = yield* pool.broadcast(new WhoAmI())
           assert.strictEqual(new Set(who.map((w) => w.bootId)).size, 3)
+          // the pool's capacity, and with it pmap's default concurrency, follows
+          assert.strictEqual(pool.capacity, 3)
+          const dir = tempDir()
+          const names = Array.from({ length: 9 }, (_, i) => `t${i}`)
+          const occupancy = yield* Parallel.pmap(names, (name) => new Occupancy({ dir, name, millis: 150 }))
+          assert.strictEqual(Math.max(...occupancy), 3)
           assert.instanceOf(yield* Effect.flip(server.setNcpus(0)), Errors.InvalidOptions)
         })))
     })
