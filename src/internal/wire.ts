@@ -143,7 +143,7 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
     const plainPayload = isIdentity(fields)
     const checkPayload = checker(fields)
     // columns give every task every field: not for optional ones, which a task may not have
-    const optionalField = (fields.ast as SchemaAST.TypeLiteral).propertySignatures.some((p) => p.isOptional)
+    const optionalField = !SchemaAST.isTypeLiteral(fields.ast) || fields.ast.propertySignatures.some((p) => p.isOptional)
     codec = {
       plainFields: plainPayload && !optionalField
         ? Object.keys((ctor as unknown as { fields: Schema.Struct.Fields }).fields).filter((name) => name !== "_tag")

@@ -31,6 +31,7 @@ import {
   Oops,
   Labelled,
   PairSum,
+  Stepped,
   Park,
   Relay,
   Rendezvous,
@@ -572,6 +573,9 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const tasks = [new Labelled({ n: 1 }), new Labelled({ n: 2, label: "two" }), new Labelled({ n: 3 })]
           assert.deepStrictEqual(yield* Parallel.map(tasks, (task) => task), [false, true, false])
           assert.deepStrictEqual(yield* Effect.forEach(tasks, (task) => Parallel.run(task)), [false, true, false])
+          // a field with a default (a transformation): encoded by Schema, in single runs and chunks
+          assert.strictEqual(yield* Parallel.run(new Stepped({ x: 1 })), 2)
+          assert.deepStrictEqual(yield* Parallel.map([1, 2], (x) => new Stepped({ x, step: 10 })), [11, 12])
         }).pipe(Effect.provide(shared)))
     })
 
