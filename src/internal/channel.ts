@@ -51,7 +51,8 @@ export const open = (core: Core, task: Task.Any, request: CoreRequest): Effect.E
             return finish(Exit.fail(new DecodeError({ task: task._tag, reason })))
           }
           outputs.push(decoded.right)
-          takers.shift()?.()
+          // every waiting taker looks again: one woken and then interrupted must not leave the output unseen
+          for (const wake of takers.splice(0)) wake()
         },
         credit: (n) => {
           credit += n

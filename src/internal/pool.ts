@@ -122,6 +122,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const setTrickle = IdleSpin.makeTrickleFlag(config.activity)
     const metrics = Metrics.makeRecorder(Metrics.poolLabel(options.module))
     const recordState = () => {
+      // a closed pool's gauges stay at zero (replies of tasks its close interrupted still come in)
+      if (closed) return
       let busy = 0
       for (const slot of live) if (slot.inflight.size > 0) busy++
       metrics.state(queued, readyCount, busy)
@@ -415,6 +417,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       if (slot.isolated !== undefined || slot.tasksDone >= options.maxTasksPerWorker) retire(slot)
       else if (slot.state === CLOSING && slot.inflight.size === 0) slot.fiber?.unsafeInterruptAsFork(FiberId.none)
       armGrace(slot)
+      armStarted(slot)
       schedule()
     }
 
@@ -433,6 +436,15 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
             )
           }, options.interruptGraceMs)
         }
+      }
+    }
+
+    // A broadcast's task sent to a busy worker starts once the tasks before it are done: its timeout starts then.
+    const armStarted = (slot: Slot) => {
+      let n = 0
+      for (const job of slot.inflight.values()) {
+        if (n++ >= options.concurrency) break
+        if (job.state === INFLIGHT && job.timer === undefined && job.request.timeoutMs !== undefined) armTimeout(job)
       }
     }
 
@@ -750,7 +762,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         }
         slot.inflight.set(job.id, job)
         slot.outbox.push([requestKind(request, undefined), job.id, request.payload, request.span])
-        armTimeout(job)
+        // its timeout counts from its start: now on an idle worker, else once the tasks before it are done
+        if (slot.inflight.size <= options.concurrency) armTimeout(job)
         return job
       })
       schedule()

@@ -28,28 +28,29 @@ export const makeWorkerPort = (
 ): WorkerPort => {
   const inbox: Array<unknown> = []
   let ended = false
-  // fibers waiting in `take`, first come first served; an interrupted one leaves the line
-  const takers: Array<(value: Option.Option<unknown>) => void> = []
+  // fibers waiting in `take`, first come first served: each woken one looks again (an input stays in the inbox
+  // until a take returns it, so one interrupted after its wake-up loses nothing); an interrupted one leaves the line
+  const takers: Array<() => void> = []
   let credit = Wire.CHANNEL_WINDOW
   const senders: Array<() => void> = []
 
-  const take: Effect.Effect<Option.Option<unknown>> = Effect.suspend(() => {
+  const take: Effect.Effect<Option.Option<unknown>> = Effect.suspend(function loop(): Effect.Effect<Option.Option<unknown>> {
     if (inbox.length > 0) {
       io.credit(1)
       return Effect.succeed(Option.some(inbox.shift()))
     }
     if (ended) return Effect.succeed(Option.none())
-    return Effect.async<Option.Option<unknown>>((resume) => {
-      const taker = (value: Option.Option<unknown>) => {
-        if (Option.isSome(value)) io.credit(1)
-        resume(Effect.succeed(value))
-      }
-      takers.push(taker)
-      return Effect.sync(() => {
-        const i = takers.indexOf(taker)
-        if (i >= 0) takers.splice(i, 1)
-      })
-    })
+    return Effect.flatMap(
+      Effect.async<void>((resume) => {
+        const taker = () => resume(Effect.void)
+        takers.push(taker)
+        return Effect.sync(() => {
+          const i = takers.indexOf(taker)
+          if (i >= 0) takers.splice(i, 1)
+        })
+      }),
+      loop
+    )
   })
 
   const send = (value: unknown): Effect.Effect<void> =>
@@ -89,14 +90,12 @@ export const makeWorkerPort = (
       if (Either.isLeft(decoded)) {
         return io.reject(`an input of channel task '${tag}' failed its Schema: ${Wire.formatParseError(decoded.left)}`)
       }
-      const value = decoded.right
-      const taker = takers.shift()
-      if (taker !== undefined) taker(Option.some(value))
-      else inbox.push(value)
+      inbox.push(decoded.right)
+      for (const taker of takers.splice(0)) taker()
     },
     end: () => {
       ended = true
-      for (const taker of takers.splice(0)) taker(Option.none())
+      for (const taker of takers.splice(0)) taker()
     },
     grant: (n) => {
       credit += n

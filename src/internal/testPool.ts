@@ -219,9 +219,10 @@ export const makeTestCore = (
             try {
               cloned = structuredClone(value)
             } catch (error) {
-              // as a real worker's runner does: the task fails with the reason, and stops (here, as a defect)
+              // as a real worker's runner does: the task fails with the reason, and stops
               resolveJob(job, [Wire.EXIT_DECODE, `an output could not be sent back: ${cloneFailure(error)}`])
-              throw error
+              job.fiber?.unsafeInterruptAsFork(FiberId.none)
+              return
             }
             events.output(cloned)
           },

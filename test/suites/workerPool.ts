@@ -504,6 +504,16 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.instanceOf(lost, Errors.DecodeError)
           assert.include(lost.message, "an output could not be sent back")
           assert.strictEqual(yield* Parallel.run(new Square({ x: 4 })), 16)
+
+          // the same once its handler has waited for credit: the caller's take is not where it fails
+          const waited = yield* Relay.open({})
+          for (let i = 0; i < 16; i++) yield* waited.send(i)
+          yield* waited.send("a function")
+          yield* Effect.sleep("50 millis")
+          assert.strictEqual(Option.getOrNull(yield* waited.take), 0)
+          const late = yield* Effect.flip(waited.await)
+          assert.instanceOf(late, Errors.DecodeError)
+          assert.strictEqual(yield* Parallel.run(new Square({ x: 5 })), 25)
         }).pipe(Effect.scoped, Effect.timeout("20 seconds"), Effect.provide(pool({ size: 1 }))))
 
       it.live("a channel input or output that fails its Schema on arrival fails its task with DecodeError", () =>
@@ -695,6 +705,12 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const error = yield* Effect.flip(p.broadcast(new Sleep({ millis: 60_000, value: 1 }), { timeout: "200 millis" }))
           assert.instanceOf(error, Errors.TaskTimeout)
           assert.deepStrictEqual(yield* p.broadcast(new Square({ x: 2 })), [4, 4])
+          // on a busy worker it counts from the task's start, after the one running there
+          const busy = yield* Effect.fork(p.run(new Sleep({ millis: 400, value: 0 })))
+          yield* Effect.sleep("100 millis")
+          const done = yield* p.broadcast(new Sleep({ millis: 100, value: 7 }), { timeout: "300 millis" })
+          assert.deepStrictEqual(done, [7, 7])
+          yield* Fiber.join(busy)
         }).pipe(Effect.timeout("20 seconds"), Effect.provide(pool())))
 
       it.live("a timeout counts from the task's start, and a stuck task times out", () =>
