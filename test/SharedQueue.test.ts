@@ -79,6 +79,15 @@ describe("SharedQueue", () => {
         const uncloneable = yield* Effect.flip(SharedQueue.offer(unknowns, () => 1))
         assert.instanceOf(uncloneable, SharedQueue.ItemEncodeError)
         assert.include(uncloneable.message, "could not be cloned")
+        // an Option (a declared type) loses its prototype in serialisation: refused when offered, not lost when taken
+        const options = yield* SharedQueue.make(Schema.OptionFromSelf(Schema.Number), { capacity: 4 })
+        const lost = yield* Effect.flip(SharedQueue.offer(options, Option.some(1)))
+        assert.instanceOf(lost, SharedQueue.ItemEncodeError)
+        assert.include(lost.message, "does not survive serialisation")
+        assert.strictEqual(yield* SharedQueue.size(options), 0)
+        const dates = yield* SharedQueue.make(Schema.DateFromSelf, { capacity: 4 })
+        yield* SharedQueue.offer(dates, new Date(0))
+        assert.strictEqual((yield* SharedQueue.take(dates)).getTime(), 0)
         assert.strictEqual(yield* SharedQueue.size(queue), 0)
         assert.strictEqual(yield* SharedQueue.size(unknowns), 0)
         // more items than the capacity can never be offered at once: a defect

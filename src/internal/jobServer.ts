@@ -1,5 +1,6 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import type * as Scope from "effect/Scope"
 import * as Job from "../Job.js"
@@ -7,6 +8,13 @@ import type { JobServerService, NodeStats, Stats } from "../services/JobServer.j
 import { WorkerPool } from "../services/WorkerPool.js"
 
 const LOCAL = "local"
+
+/**
+ * Runs a job's `onDone` as pp runs a callback: its failure, defect or throw is logged and changes nothing of the
+ * job's own result.
+ */
+export const callback = <A, E>(onDone: (exit: Exit.Exit<A, E>) => Effect.Effect<void>, exit: Exit.Exit<A, E>) =>
+  Effect.catchAllCause(Effect.suspend(() => onDone(exit)), (cause) => Effect.logWarning("a job's onDone callback failed", cause))
 
 export const formatStats = (stats: Stats): string => {
   const rows = stats.nodes.map((node) => {
@@ -71,7 +79,7 @@ export const makeLocal: Effect.Effect<JobServerService, never, WorkerPool | Scop
               jobs++
               totalMillis += performance.now() - startedAt
             }
-            return options?.onDone === undefined ? Effect.void : options.onDone(exit)
+            return options?.onDone === undefined ? Effect.void : callback(options.onDone, exit)
           })
         )
       )

@@ -97,12 +97,13 @@ export const receive = <Send, Receive>(
   })
 
 export const close = <Send, Receive>(connection: api.Connection<Send, Receive>): Effect.Effect<void> =>
-  Effect.suspend(() => {
+  // both queues, or the peer could send into one nobody drains any more
+  Effect.uninterruptible(Effect.suspend(() => {
     const self = connection as Connection<Send, Receive>
     Atomics.store(self.i32, self.index, 1)
     // The peer's sends fail at once; its receives drain what this end sent, then fail.
     return Effect.zipRight(SharedQueue.shutdown(self.outgoing), SharedQueue.shutdown(self.incoming))
-  })
+  }))
 
 export const closed = <Send, Receive>(connection: api.Connection<Send, Receive>): Effect.Effect<boolean> =>
   Effect.sync(() => isClosed(connection as Connection<unknown, unknown>))

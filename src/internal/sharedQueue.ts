@@ -7,6 +7,7 @@ import type { SharedLock } from "../SharedLock.js"
 import type * as api from "../SharedQueue.js"
 import { NOW, locked, run } from "./lockedLoop.js"
 import * as shared from "./shared.js"
+import { hasDeclaration } from "./wire.js"
 import * as mutex from "./sharedLock.js"
 
 // The header: Int32 words at the start of the buffer. HEAD, TAIL and USED are only touched with the
@@ -98,15 +99,26 @@ const fnv1a = (text: string): number => {
 const codec = <A, I>(schema: Schema.Schema<A, I>) => {
   const encode = Schema.encodeEither(schema)
   const decode = Schema.decodeUnknownEither(schema)
+  // An encoded form with a declared type (OptionFromSelf, instanceOf...) may not survive v8 serialisation: such an
+  // item is decoded back when it is offered, so that it fails there, typed, instead of being lost when taken.
+  const roundTrip = hasDeclaration(Schema.encodedSchema(schema).ast)
   return {
     encode: (a: A): Either.Either<Uint8Array, string> => {
       const encoded = encode(a)
       if (Either.isLeft(encoded)) return Either.left(ParseResult.TreeFormatter.formatErrorSync(encoded.left))
+      let bytes: Uint8Array
       try {
-        return Either.right(v8.serialize(encoded.right))
+        bytes = v8.serialize(encoded.right)
       } catch (error) {
         return Either.left(error instanceof Error ? `${error.name}: ${error.message}` : String(error))
       }
+      if (roundTrip) {
+        const back = decode(v8.deserialize(bytes))
+        if (Either.isLeft(back)) {
+          return Either.left(`it does not survive serialisation: ${ParseResult.TreeFormatter.formatErrorSync(back.left)}`)
+        }
+      }
+      return Either.right(bytes)
     },
     decode: (bytes: Uint8Array): Either.Either<A, string> => {
       let value: unknown

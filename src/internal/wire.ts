@@ -97,7 +97,8 @@ const isIdentity = (schema: Schema.Schema.All): boolean => SchemaAST.typeAST(sch
  * yours arrives as a plain object), so where a plain Schema has one, the receiving side checks the value again:
  * the handler or the caller gets what the Schema says, or a DecodeError.
  */
-const hasDeclaration = (ast: SchemaAST.AST): boolean => {
+/** Whether a Schema has a declared type somewhere (which a structured clone or v8 serialisation may not keep). */
+export const hasDeclaration = (ast: SchemaAST.AST): boolean => {
   switch (ast._tag) {
     case "Declaration":
     case "Suspend":

@@ -406,6 +406,21 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.deepStrictEqual(yield* server.activeNodes, [{ node: "local", cores: 2 }])
         })))
 
+      it.live("an onDone callback that fails or throws changes nothing of its job's result", () =>
+        withServer(Effect.gen(function*() {
+          const server = yield* JobServer.JobServer
+          const thrown = yield* server.submit(new Square({ x: 3 }), {
+            onDone: () =>
+              Effect.sync(() => {
+                throw new Error("callback bug")
+              })
+          })
+          const failed = yield* server.submit(new Square({ x: 4 }), { onDone: () => Effect.die("callback died") })
+          assert.strictEqual(yield* thrown, 9)
+          assert.strictEqual(yield* failed, 16)
+          yield* server.wait()
+        })))
+
       it.live("setNcpus grows and shrinks the pool while jobs run, losing none", () =>
         withServer(Effect.gen(function*() {
           const server = yield* JobServer.JobServer

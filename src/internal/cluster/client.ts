@@ -19,7 +19,7 @@ import { InvalidOptions } from "../../Errors.js"
 import type { JobServerService, NodeStats, Stats } from "../../services/JobServer.js"
 import { JobServer } from "../../services/JobServer.js"
 import type * as Task from "../../Task.js"
-import { formatStats, makeJobGroups } from "../jobServer.js"
+import { callback, formatStats, makeJobGroups } from "../jobServer.js"
 import * as auth from "./auth.js"
 import type * as ClusterJobServer from "../../layers/ClusterJobServer.js"
 import { invalidOptions, layerConfig, settingsOf, TABLE_PREFIX } from "./config.js"
@@ -87,7 +87,8 @@ const makeClient = (options: ClientOptions) =>
           const exit = yield* decodeExit(taskClass, reply.exit)
           return yield* (exit as Exit.Exit<Task.Success<typeof task>, Task.Failure<typeof task>>)
         })
-        const withCallback = submitOptions?.onDone === undefined ? run : Effect.onExit(run, submitOptions.onDone)
+        const onDone = submitOptions?.onDone
+        const withCallback = onDone === undefined ? run : Effect.onExit(run, (exit) => callback(onDone, exit))
         return groups.start(withCallback, group)
       })
 
