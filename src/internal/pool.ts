@@ -439,7 +439,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       }
     }
 
-    // A broadcast's task sent to a busy worker starts once the tasks before it are done: its timeout starts then.
+    // A task sent to a busy worker (queued there behind others, or a broadcast's) starts once the tasks before it are
+    // done: its timeout starts then.
     const armStarted = (slot: Slot) => {
       let n = 0
       for (const job of slot.inflight.values()) {
@@ -488,7 +489,9 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         for (const request of job.early) slot.outbox.push(request)
         job.early = undefined
       }
-      armTimeout(job)
+      // a timeout counts from the task's start: now if it starts at once, else once the tasks before it in that
+      // worker are done (armStarted)
+      if (slot.inflight.size <= options.concurrency) armTimeout(job)
     }
 
     const armTimeout = (job: Job) => {
@@ -503,9 +506,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       }, timeoutMs)
     }
 
-    // a task with a timeout, a start callback or a channel only goes to a free slot, where it starts at once
-    const canWait = (job: Job): boolean =>
-      job.request.timeoutMs === undefined && job.request.onStart === undefined && job.events === undefined
+    // a task with a start callback or a channel only goes to a free slot, where it starts at once
+    const canWait = (job: Job): boolean => job.request.onStart === undefined && job.events === undefined
 
     // How many tasks a worker may hold when the queue is short: one per slot, and one chunk (of a map or a
     // stream) more, which it starts as soon as its running one ends instead of idling while that one's

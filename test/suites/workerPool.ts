@@ -735,6 +735,10 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           // queued behind 400 ms of work, then runs 300 ms: within a 1 s timeout only if counted from its start
           assert.strictEqual(yield* p.run(new Sleep({ millis: 300, value: 2 }), { timeout: "1 second" }), 2)
           assert.strictEqual(yield* first.await, 1)
+          // many at once: several wait in the worker behind others, each within its timeout from its own start
+          const jobs = yield* Effect.forEach(Array.from({ length: 12 }, (_, i) => i), (i) =>
+            p.submit(new Sleep({ millis: 80, value: i }), { timeout: "200 millis" }))
+          assert.deepStrictEqual(yield* Effect.forEach(jobs, (job) => job), Array.from({ length: 12 }, (_, i) => i))
           if (kind === "test") return
           const marker = join(tempDir(), "spin")
           const timedOut = yield* Effect.flip(p.run(new Spin({ marker }), { timeout: "200 millis" }))
