@@ -9,6 +9,7 @@ import { ChannelClosed, DecodeError, EncodeError, type WorkerPoolError } from ".
 import type * as Task from "../Task.js"
 import type { TaskChannel } from "../TaskChannel.js"
 import type { Core, CoreRequest, CoreResult } from "./core.js"
+import { waitIn } from "./waiters.js"
 import * as Wire from "./wire.js"
 
 type Untyped = TaskChannel<unknown, unknown, unknown, unknown>
@@ -63,23 +64,13 @@ export const open = (core: Core, task: Task.Any, request: CoreRequest): Effect.E
         finish(Array.isArray(result) ? Wire.decodeExit(task, result as Wire.WireExit) : Exit.fail(result as WorkerPoolError))
     )
 
-    const wait = (queue: Array<() => void>) =>
-      Effect.async<void>((resume) => {
-        const wake = () => resume(Effect.void)
-        queue.push(wake)
-        return Effect.sync(() => {
-          const i = queue.indexOf(wake)
-          if (i >= 0) queue.splice(i, 1)
-        })
-      })
-
     const take: Untyped["take"] = Effect.suspend(function loop(): Effect.Effect<Option.Option<unknown>, unknown> {
       if (outputs.length > 0) {
         handle.push([Wire.REQ_CREDIT, 1])
         return Effect.succeed(Option.some(outputs.shift()))
       }
       if (final !== undefined) return Exit.isSuccess(final) ? Effect.succeedNone : (final as Exit.Exit<never, unknown>)
-      return Effect.flatMap(wait(takers), loop)
+      return Effect.flatMap(waitIn(takers), loop)
     })
 
     const send = (input: unknown): Effect.Effect<void, ChannelClosed | EncodeError> =>
@@ -94,11 +85,11 @@ export const open = (core: Core, task: Task.Any, request: CoreRequest): Effect.E
           handle.push([Wire.REQ_INPUT, value.right])
           return Effect.void
         }
-        return Effect.flatMap(wait(senders), loop)
+        return Effect.flatMap(waitIn(senders), loop)
       })
 
     const awaitResult = Effect.suspend(function loop(): Effect.Effect<unknown, unknown> {
-      return final !== undefined ? final : Effect.flatMap(wait(awaiters), loop)
+      return final !== undefined ? final : Effect.flatMap(waitIn(awaiters), loop)
     })
 
     const interrupt = Effect.sync(() => {

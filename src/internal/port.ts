@@ -3,6 +3,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type * as TaskChannel from "../TaskChannel.js"
+import { waitIn } from "./waiters.js"
 import * as Wire from "./wire.js"
 
 /** How a worker-side port reaches the main side. */
@@ -40,17 +41,7 @@ export const makeWorkerPort = (
       return Effect.succeed(Option.some(inbox.shift()))
     }
     if (ended) return Effect.succeed(Option.none())
-    return Effect.flatMap(
-      Effect.async<void>((resume) => {
-        const taker = () => resume(Effect.void)
-        takers.push(taker)
-        return Effect.sync(() => {
-          const i = takers.indexOf(taker)
-          if (i >= 0) takers.splice(i, 1)
-        })
-      }),
-      loop
-    )
+    return Effect.flatMap(waitIn(takers), loop)
   })
 
   const send = (value: unknown): Effect.Effect<void> =>
