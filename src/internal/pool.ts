@@ -483,7 +483,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       job.state = INFLIGHT
       job.slot = slot
       slot.inflight.set(job.id, job)
-      slot.outbox.push([requestKind(job.request, job.events), job.id, job.request.payload, job.request.span])
+      slot.outbox.push(startRequest(requestKind(job.request, job.events), job.id, job.request))
       if (job.request.transfer !== undefined) (slot.transfers ??= []).push(...job.request.transfer)
       if (job.early !== undefined) {
         for (const request of job.early) slot.outbox.push(request)
@@ -493,6 +493,18 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       // worker are done (armStarted)
       if (slot.inflight.size <= options.concurrency) armTimeout(job)
     }
+
+    // A timed task tells its worker so: the worker then sends the replies it holds before it starts the task, so
+    // that the main side, which starts the timer when it sees the task before it end, does so even if the task
+    // then blocks its thread.
+    const startRequest = (
+      kind: typeof Wire.REQ_RUN | typeof Wire.REQ_CHUNK | typeof Wire.REQ_CHANNEL,
+      id: number,
+      request: CoreRequest
+    ): Wire.Request =>
+      request.timeoutMs === undefined
+        ? [kind, id, request.payload, request.span]
+        : [kind, id, request.payload, request.span, 1]
 
     const armTimeout = (job: Job) => {
       const timeoutMs = job.request.timeoutMs
@@ -763,7 +775,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           startedAt: performance.now()
         }
         slot.inflight.set(job.id, job)
-        slot.outbox.push([requestKind(request, undefined), job.id, request.payload, request.span])
+        slot.outbox.push(startRequest(requestKind(request, undefined), job.id, request))
         // its timeout counts from its start: now on an idle worker, else once the tasks before it are done
         if (slot.inflight.size <= options.concurrency) armTimeout(job)
         return job

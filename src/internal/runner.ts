@@ -51,6 +51,8 @@ interface Job {
   /** How long tasks like this one took lately (by tag, single tasks and chunks apart); none for channels. */
   readonly typical: Map<unknown, number> | undefined
   readonly tag: unknown
+  /** It has a timeout on the main side, which starts when the replies before it arrive there. */
+  readonly timed: boolean
 }
 
 const resolved = Promise.resolve()
@@ -274,7 +276,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         queue[queueHead++] = undefined as never
         if (!queued.delete(job.id)) continue
         // A task started here runs before the microtask that flushes the outbox (see REPLY_WAIT_MS).
-        if (outbox.length > 0 && performance.now() - outboxSince + expectedMs(job) >= REPLY_WAIT_MS) flush()
+        if (outbox.length > 0 && (job.timed || performance.now() - outboxSince + expectedMs(job) >= REPLY_WAIT_MS)) flush()
         start(job)
       }
       if (queueHead === queue.length) {
@@ -324,6 +326,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
               kind,
               payload,
               span: request[3],
+              timed: request[4] === 1,
               early: [],
               typical: kind === Wire.REQ_RUN ? typicalRunMs : kind === Wire.REQ_CHUNK ? typicalChunkMs : undefined,
               tag: kind === Wire.REQ_CHUNK ? Wire.chunkTag(payload as Wire.ChunkPayload) : Wire.encodedTag(payload)

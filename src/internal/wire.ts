@@ -28,7 +28,9 @@ export type Request =
     typeof REQ_RUN | typeof REQ_CHUNK | typeof REQ_CHANNEL,
     id: number,
     payload: unknown,
-    span: SpanContext | undefined
+    span: SpanContext | undefined,
+    /** 1: the task has a timeout, whose timer the main side starts when it learns the task has started. */
+    timed?: 1
   ]
   | readonly [typeof REQ_INTERRUPT | typeof REQ_END_INPUT, id: number]
   | readonly [typeof REQ_INPUT | typeof REQ_CREDIT, id: number, value: unknown]

@@ -746,6 +746,24 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.strictEqual(yield* p.run(new Square({ x: 6 })), 36)
         }).pipe(Effect.provide(pool({ size: 1, interruptGrace: "200 millis" }))))
 
+      if (kind !== "test") {
+        it.live("a timed task that blocks its worker right after quick ones there still times out", () =>
+          Effect.gen(function*() {
+            const p = yield* Pool
+            // quick runs first: Spin and Square count as short here, so the worker may hold the replies of quick
+            // tasks while it starts the next one
+            for (let i = 0; i < 3; i++) {
+              yield* p.run(new Spin({ marker: "" }))
+              yield* p.run(new Square({ x: i }))
+            }
+            const marker = join(tempDir(), "spin")
+            const jobs = yield* Effect.forEach(Array.from({ length: 12 }, (_, i) => i), (i) =>
+              i === 4 ? p.submit(new Spin({ marker }), { timeout: "300 millis" }) : p.submit(new Square({ x: i })))
+            assert.instanceOf(yield* Effect.flip(jobs[4]!.await as Effect.Effect<unknown, unknown>), Errors.TaskTimeout)
+            assert.strictEqual(yield* p.run(new Square({ x: 7 })), 49)
+          }).pipe(Effect.timeout("20 seconds"), Effect.provide(pool({ size: 1, interruptGrace: "200 millis" }))))
+      }
+
       it.live("a Job can be polled, awaited and interrupted; interrupt returns once the task has stopped", () =>
         Effect.gen(function*() {
           const job = yield* Parallel.submit(new Sleep({ millis: 100, value: 42 }))
