@@ -757,9 +757,12 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
               yield* p.run(new Square({ x: i }))
             }
             const marker = join(tempDir(), "spin")
-            const jobs = yield* Effect.forEach(Array.from({ length: 12 }, (_, i) => i), (i) =>
-              i === 4 ? p.submit(new Spin({ marker }), { timeout: "300 millis" }) : p.submit(new Square({ x: i })))
-            assert.instanceOf(yield* Effect.flip(jobs[4]!.await as Effect.Effect<unknown, unknown>), Errors.TaskTimeout)
+            let spinning: Effect.Effect<void, unknown> = Effect.void
+            for (let i = 0; i < 12; i++) {
+              if (i === 4) spinning = (yield* p.submit(new Spin({ marker }), { timeout: "300 millis" })).await
+              else yield* p.submit(new Square({ x: i }))
+            }
+            assert.instanceOf(yield* Effect.flip(spinning), Errors.TaskTimeout)
             assert.strictEqual(yield* p.run(new Square({ x: 7 })), 49)
           }).pipe(Effect.timeout("20 seconds"), Effect.provide(pool({ size: 1, interruptGrace: "200 millis" }))))
       }
