@@ -873,5 +873,5 @@ const resolved = Promise.resolve()
 const describeSendError = (cause: unknown): string => {
   const error = Cause.isCause(cause) ? Cause.squash(cause) : cause
   const inner = typeof error === "object" && error !== null && "cause" in error ? (error as { cause: unknown }).cause : error
-  return inner instanceof Error ? `${inner.name}: ${inner.message}` : String(inner)
+  return Wire.describeError(inner)
 }

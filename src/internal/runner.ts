@@ -151,17 +151,17 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         const reply = replies[i]!
         const id = reply[0]
         // A channel task that lost an output fails with that reason; the outputs after it are dropped.
-        const lost = unsendable.get(id)
+        const lost = failedOutside.get(id)
         if (lost !== undefined) {
           // its final reply, posted before that output failed here
           if (reply.length === 2) {
-            unsendable.delete(id)
+            failedOutside.delete(id)
             send([[id, [Wire.EXIT_DECODE, lost]]])
           }
           continue
         }
         if (send([reply], transfers[i])) continue
-        const reason = lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError)
+        const reason = Wire.describeError(lastError)
         if (reply.length === 2) {
           send([[id, [Wire.EXIT_DECODE, `the result could not be sent back: ${reason}`]]])
           continue
@@ -171,10 +171,10 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     }
     // Channel tasks that failed outside their handler (an output that could not be sent, an input that failed its
     // Schema), with the reason their caller gets (a DecodeError) once their fiber has stopped.
-    const unsendable = new Map<number, string>()
+    const failedOutside = new Map<number, string>()
     const failChannel = (id: number, reason: string) => {
-      if (unsendable.has(id)) return
-      unsendable.set(id, reason)
+      if (failedOutside.has(id)) return
+      failedOutside.set(id, reason)
       running.get(id)?.unsafeInterruptAsFork(FiberId.none)
     }
     const post = (reply: Wire.Reply, transfers?: ReadonlyArray<unknown>, since?: number) => {
@@ -239,7 +239,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         : runForkWith(effect, collector, job.span)
       running.set(job.id, fiber)
       // an early input that failed its Schema has failed the task already
-      if (unsendable.has(job.id)) fiber.unsafeInterruptAsFork(FiberId.none)
+      if (failedOutside.has(job.id)) fiber.unsafeInterruptAsFork(FiberId.none)
       fiber.addObserver((exit) => {
         if (job.typical !== undefined) {
           const took = performance.now() - startedAt
@@ -250,8 +250,8 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
         ports.delete(job.id)
         checkHeap()
         const transfers = collector?.unsafeRead()
-        const unsent = unsendable.get(job.id)
-        if (unsent !== undefined) unsendable.delete(job.id)
+        const unsent = failedOutside.get(job.id)
+        if (unsent !== undefined) failedOutside.delete(job.id)
         post(
           [
             job.id,

@@ -7,7 +7,7 @@ import type { SharedLock } from "../SharedLock.js"
 import type * as api from "../SharedQueue.js"
 import { NOW, locked, run } from "./lockedLoop.js"
 import * as shared from "./shared.js"
-import { hasDeclaration } from "./wire.js"
+import { describeError, hasDeclaration } from "./wire.js"
 import * as mutex from "./sharedLock.js"
 
 // The header: Int32 words at the start of the buffer. HEAD, TAIL and USED are only touched with the
@@ -110,7 +110,7 @@ const codec = <A, I>(schema: Schema.Schema<A, I>) => {
       try {
         bytes = v8.serialize(encoded.right)
       } catch (error) {
-        return Either.left(error instanceof Error ? `${error.name}: ${error.message}` : String(error))
+        return Either.left(describeError(error))
       }
       if (roundTrip) {
         const back = decode(v8.deserialize(bytes))

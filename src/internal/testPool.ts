@@ -147,6 +147,12 @@ export const makeTestCore = (
       job.resolve(result)
     }
 
+    /** A task fails outside its handler (a message that could not cross): its caller gets `result`, and it stops. */
+    const failTask = (job: SimJob, result: CoreResult) => {
+      resolveJob(job, result)
+      job.fiber?.unsafeInterruptAsFork(FiberId.none)
+    }
+
     const crash = (worker: SimWorker, index: number) => {
       worker.alive = false
       const slot = slots.indexOf(worker)
@@ -220,17 +226,12 @@ export const makeTestCore = (
               cloned = structuredClone(value)
             } catch (error) {
               // as a real worker's runner does: the task fails with the reason, and stops
-              resolveJob(job, [Wire.EXIT_DECODE, `an output could not be sent back: ${cloneFailure(error)}`])
-              job.fiber?.unsafeInterruptAsFork(FiberId.none)
-              return
+              return failTask(job, [Wire.EXIT_DECODE, `an output could not be sent back: ${Wire.describeError(error)}`])
             }
             events.output(cloned)
           },
           credit: events.credit,
-          reject: (reason) => {
-            resolveJob(job, [Wire.EXIT_DECODE, reason])
-            job.fiber?.unsafeInterruptAsFork(FiberId.none)
-          }
+          reject: (reason) => failTask(job, [Wire.EXIT_DECODE, reason])
         })
         effect = channel
         job.port = port
@@ -317,9 +318,6 @@ export const makeTestCore = (
       metrics.state(queued, slots.filter((slot) => slot !== undefined).length, busy)
     }
 
-    const cloneFailure = (error: unknown): string =>
-      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-
     // Everything crosses a simulated boundary: what cannot be cloned to a real worker fails here too.
     const cross = (request: CoreRequest): { payload: unknown } | EncodeError => {
       try {
@@ -330,7 +328,7 @@ export const makeTestCore = (
           )
         }
       } catch (error) {
-        return new EncodeError({ task: request.tag, reason: cloneFailure(error) })
+        return new EncodeError({ task: request.tag, reason: Wire.describeError(error) })
       }
     }
 
@@ -341,7 +339,7 @@ export const makeTestCore = (
       try {
         return structuredClone(result)
       } catch (error) {
-        return [Wire.EXIT_DECODE, `the result could not be sent back: ${cloneFailure(error)}`]
+        return [Wire.EXIT_DECODE, `the result could not be sent back: ${Wire.describeError(error)}`]
       }
     }
 
@@ -372,8 +370,7 @@ export const makeTestCore = (
         value = structuredClone(message[1])
       } catch (error) {
         // an input that could not reach a real worker: the task fails with EncodeError, and stops
-        resolveJob(job, new EncodeError({ task: job.request.tag, reason: cloneFailure(error) }))
-        return job.fiber?.unsafeInterruptAsFork(FiberId.none)
+        return failTask(job, new EncodeError({ task: job.request.tag, reason: Wire.describeError(error) }))
       }
       port.deliver(value)
     }

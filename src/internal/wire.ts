@@ -196,6 +196,10 @@ export const channelCodecOf = (ctor: Task.AnyClass): ChannelCodec | undefined =>
 
 export const classOf = (task: Task.Any): Task.AnyClass => task.constructor as unknown as Task.AnyClass
 
+/** An error thrown by a clone or a send (a DataCloneError, say), as its name and message. */
+export const describeError = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+
 export const formatParseError = (error: ParseResult.ParseError): string =>
   ParseResult.TreeFormatter.formatErrorSync(error)
 

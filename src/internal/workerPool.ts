@@ -164,12 +164,8 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
   const chunksOf = <A, T extends Task.Any, E, R>(
     items: WorkerPool.Input<A, E, R>,
     f: (item: A, index: number) => T,
-    options: WorkerPool.WorkerPool.MapOptions | undefined,
     policy: { size: number }
   ): Stream.Stream<Chunk.Chunk<readonly [number, T]>, E, R> => {
-    const chunkSize = checkedMapOptions(options)
-    if (typeof chunkSize === "number") policy.size = chunkSize
-    else if (Array.isArray(items)) policy.size = Chunking.autoChunkSize(items.length, workers)
     const source: Stream.Stream<A, E, R> = Stream.StreamTypeId in (items as object)
       ? items as Stream.Stream<A, E, R>
       : Stream.fromIterable(items as Iterable<A>)
@@ -213,11 +209,18 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
   ) =>
     // its state is made for each run of the Stream: running it again starts from none done
     Stream.suspend(() => {
-      const adaptive = checkedMapOptions(options) === "auto" && !Array.isArray(items)
-      const policy = { size: 1, adaptive }
+      const chunkSize = checkedMapOptions(options)
+      const policy = {
+        size: typeof chunkSize === "number"
+          ? chunkSize
+          : Array.isArray(items)
+          ? Chunking.autoChunkSize(items.length, workers)
+          : 1,
+        adaptive: chunkSize === "auto" && !Array.isArray(items)
+      }
       let done = 0
       const timeoutMs = toMillis(options?.timeout)
-      return chunksOf(items, f, options, policy).pipe(
+      return chunksOf(items, f, policy).pipe(
         Stream.mapEffect((chunk) => {
           const entries = Chunk.toReadonlyArray(chunk)
           const started = performance.now()
