@@ -52,7 +52,7 @@ import {
   Unserved,
   WhoAmI
 } from "../fixtures/tasks.js"
-import { fileSays, fixture, isAlive, tempDir, threadCount, waitFor } from "../helpers.js"
+import { fileSays, fixture, isAlive, suspended, tempDir, threadCount, waitFor } from "../helpers.js"
 
 export interface PoolOptions {
   readonly module?: URL
@@ -228,9 +228,9 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.deepStrictEqual(Option.getOrNull(yield* pairs.take), 3)
           // here one fiber awaits the result while another takes the next output
           const result = yield* Effect.fork(pairs.await)
-          yield* Effect.sleep("20 millis")
+          yield* suspended(result)
           const taken = yield* Effect.fork(pairs.take)
-          yield* Effect.sleep("20 millis")
+          yield* suspended(taken)
           yield* pairs.send(10)
           yield* pairs.send(20)
           assert.deepStrictEqual(Option.getOrNull(yield* Fiber.join(taken)), 30)
