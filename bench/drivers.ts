@@ -285,10 +285,10 @@ const scenarioEffect = (
       }
       case "latency": {
         const metrics = latencyMetrics(yield* sequentialLatencies(pool, params))
-        if (lib.useSpinning === undefined) return ok(metrics)
+        if (lib.useWithoutSpin === undefined) return ok(metrics)
         // the same, in a second pool whose workers poll for their next task while idle
-        const spinning = latencyMetrics(yield* lib.useSpinning(params, (pool) => sequentialLatencies(pool, params)))
-        return ok({ ...metrics, medianUsSpinning: spinning.medianUs, p99UsSpinning: spinning.p99Us })
+        const sleeping = latencyMetrics(yield* lib.useWithoutSpin(params, (pool) => sequentialLatencies(pool, params)))
+        return ok({ ...metrics, medianUsNoSpin: sleeping.medianUs, p99UsNoSpin: sleeping.p99Us })
       }
       case "buffer-clone": {
         const array = makeArray(params.bufferBytes)

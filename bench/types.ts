@@ -69,8 +69,8 @@ export interface EffectLib {
   readonly kind: "effect"
   /** Starts a pool, passes it to `f`, closes it when `f` is done. */
   readonly use: <A, E>(params: Params, f: (pool: EffectPool) => Effect.Effect<A, E>) => Effect.Effect<A, unknown>
-  /** Like `use`, with workers that poll for their next task while idle (measured beside the default in 3). */
-  readonly useSpinning?: EffectLib["use"] | undefined
+  /** Like `use`, with workers that never poll for their next task while idle (measured beside the default in 3). */
+  readonly useWithoutSpin?: EffectLib["use"] | undefined
   /**
    * How many tasks scenario 1a submits at once (and how many items scenario 6
    * keeps in flight): "unbounded" by default.

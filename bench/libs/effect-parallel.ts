@@ -24,9 +24,6 @@ const wrap = (pool: WorkerPool.WorkerPool): EffectPool => ({
   echoTransfer: (array) => pool.run(new EchoTransfer({ array }), { transfer: [array.buffer as ArrayBuffer] })
 })
 
-/** The idle polling window of the `idleSpin` variant of scenario 3 (threads only). */
-export const IDLE_SPIN = "500 micros"
-
 const use = (kind: "thread" | "process", extra: Partial<NodeWorkerPool.NodeWorkerPool.Options>): EffectLib["use"] =>
 (params, f) => {
   // bundled, as the README advises for production: one module to load per worker instead of hundreds
@@ -46,7 +43,7 @@ const use = (kind: "thread" | "process", extra: Partial<NodeWorkerPool.NodeWorke
 export const make = (kind: "thread" | "process"): EffectLib => ({
   kind: "effect",
   use: use(kind, {}),
-  ...(kind === "thread" ? { useSpinning: use(kind, { idleSpin: IDLE_SPIN }) } : {}),
+  ...(kind === "thread" ? { useWithoutSpin: use(kind, { idleSpin: 0 }) } : {}),
   notes: {
     "tiny-run":
       "every task submitted with `pool.submit(new Inc({ x }))` (a Job each, no fiber), then every Job awaited; the last column: `Effect.forEach(items, (x) => pool.run(new Inc({ x })), { concurrency: \"unbounded\" })`, a fiber per task",

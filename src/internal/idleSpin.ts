@@ -6,9 +6,9 @@
  *
  * The window adapts, as a hypervisor's halt polling does: it halves whenever it catches nothing (down to nothing
  * at all), and grows back to cover the wait whenever a sleeping worker was woken within the longest window. A
- * worker spins only while the pool sends tasks one at a time, and only while the workers that are busy or
- * spinning leave a core to the main thread: where the main thread is the bottleneck (a stream fed from it),
- * spinning workers slow it down.
+ * worker spins only while the pool runs one task at a time (a caller that awaits each result before it sends
+ * the next), and only while the workers that are busy or spinning leave a core to the main thread: with more
+ * in flight (a stream fed from the main thread, a CPU-bound map) the cores are better spent on the work.
  */
 import * as Os from "node:os"
 import * as WorkerThreads from "node:worker_threads"
@@ -16,7 +16,7 @@ import type { WorkerConfig } from "./runner.js"
 
 /**
  * How many of a pool's workers (by index) may spin while idle: the rest never do. The Int32 after their flags
- * is set by the pool while it sends tasks one at a time (a short queue): workers spin only then.
+ * is set by the pool while it runs one task at a time: workers spin only then.
  */
 export const ACTIVITY_SLOTS = 64
 
@@ -29,8 +29,8 @@ export const clearActivity = (activity: SharedArrayBuffer | undefined, index: nu
   if (activity !== undefined && index >= 0 && index < ACTIVITY_SLOTS) Atomics.store(new Int32Array(activity), index, 0)
 }
 
-/** The pool's side: tells its workers whether tasks come one at a time (a short queue). */
-export const makeTrickleFlag = (activity: SharedArrayBuffer | undefined): (on: boolean) => void => {
+/** The pool's side: tells its workers whether it runs one task at a time. */
+export const makeSequentialFlag = (activity: SharedArrayBuffer | undefined): (on: boolean) => void => {
   if (activity === undefined) return () => {}
   const flags = new Int32Array(activity)
   let current = false

@@ -31,8 +31,8 @@ const durationMillis = (input: Duration.DurationInput | undefined, fallback: num
       : Effect.fail(new InvalidOptions({ reason: `${name} must be a finite duration, got ${String(input)}` }))
   })
 
-/** Idle worker threads do not poll for their next task unless asked to (see `idleSpin`). */
-const DEFAULT_IDLE_SPIN_MS = 0
+/** How long an idle worker thread polls for its next task, at most, while the pool runs one at a time (see `idleSpin`). */
+const DEFAULT_IDLE_SPIN_MS = 0.1
 
 /** Checks the options of a Node pool and starts its scheduler in the current scope. */
 export const makeCore = (

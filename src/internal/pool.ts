@@ -117,9 +117,10 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       options.maxHeapBytes,
       options.idleSpinMicros
     )
-    // Tells polling workers whether tasks come one at a time (a short queue), where a worker that polls for
-    // the next one saves a wake-up, or in shares (a deep queue), where the main thread is the one to spare.
-    const setTrickle = IdleSpin.makeTrickleFlag(config.activity)
+    // Tells polling workers whether the pool runs one task at a time (a caller that awaits each result before
+    // it sends the next), where a worker that polls for the next one saves a wake-up; with more in flight the
+    // cores are better left to the other workers and the main thread.
+    const setSequential = IdleSpin.makeSequentialFlag(config.activity)
     const metrics = Metrics.makeRecorder(Metrics.poolLabel(options.module))
     const recordState = () => {
       // a closed pool's gauges stay at zero (replies of tasks its close interrupted still come in)
@@ -539,7 +540,6 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         // With a deep queue, each worker takes a fair share in one message (at most MAX_BATCH), small enough
         // that uneven tasks still balance.
         const share = Math.min(MAX_BATCH, Math.floor(queued / (readyCount * 4)))
-        setTrickle(share === 0)
         if (share > 0) {
           for (let k = 0; k < n && queued > 0; k++) {
             const slot = slots[(roundRobin + k) % n]
@@ -578,6 +578,10 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       while (isolatedCount() < size && (job = isolatedQueue.shift()) !== undefined) {
         if (job.state === QUEUED) spawnSlot(-1, job)
       }
+      let inflight = 0
+      for (const slot of live) inflight += slot.inflight.size
+      // before the sends, so that a worker replying at once reads it
+      setSequential(inflight === 1 && queued === 0)
       for (const slot of live) {
         if (slot.outbox.length > 0) send(slot)
       }

@@ -82,16 +82,18 @@ export declare namespace NodeWorkerPool {
     /**
      * How long, at most, a worker thread that has replied and has nothing
      * left to run keeps polling for its next task before it goes to sleep
-     * (threads only; e.g. `"500 micros"`). A caller that sends its next task
-     * right after a reply then finds the worker awake: on a virtual machine,
-     * waking a sleeping thread costs tens of microseconds on both sides. The
-     * window adapts: it halves each time it catches nothing, down to none at
-     * all, and grows back when tasks come sooner than this, so a worker that
-     * is sent work rarely does not spin. Workers poll only while the pool
-     * sends tasks one at a time, and only as long as the busy or polling
-     * workers leave a core to the main thread; still, where the main thread
-     * is the bottleneck (a `stream` fed from it) polling costs it time.
-     * Defaults to 0: never.
+     * (threads only). A caller that awaits each result and then sends its
+     * next task finds the worker awake: on a virtual machine, waking a
+     * sleeping thread costs tens of microseconds. The window adapts: it
+     * halves each time it catches nothing, down to none at all, and grows
+     * back when tasks come sooner than this, so a worker that is sent work
+     * rarely does not spin. Workers poll only while the pool has one task in
+     * flight (so never while a `map`, a `stream` or many callers keep it
+     * busy), and only as long as the busy or polling workers leave a core to
+     * the main thread. A longer window catches slower callers, but on a
+     * machine with few cores the main thread may be woken on the polling
+     * worker's core and wait for the window to end. Defaults to
+     * `"100 micros"`; 0 turns it off.
      */
     readonly idleSpin?: Duration.DurationInput | undefined
     /** V8 heap limits of each worker thread (threads only). */
