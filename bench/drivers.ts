@@ -286,7 +286,7 @@ const scenarioEffect = (
       case "latency": {
         const metrics = latencyMetrics(yield* sequentialLatencies(pool, params))
         if (lib.useWithoutSpin === undefined) return ok(metrics)
-        // the same, in a second pool whose workers poll for their next task while idle
+        // the same, in a second pool whose idle workers sleep at once instead of polling for their next task
         const sleeping = latencyMetrics(yield* lib.useWithoutSpin(params, (pool) => sequentialLatencies(pool, params)))
         return ok({ ...metrics, medianUsNoSpin: sleeping.medianUs, p99UsNoSpin: sleeping.p99Us })
       }

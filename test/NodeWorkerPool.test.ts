@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, RuntimeFlags } from "effect"
 import { join } from "node:path"
 import { Errors, NodeWorkerPool, WorkerPool } from "../src/index.js"
-import { MetricsFlag, Park, Square } from "./fixtures/tasks.js"
+import { LoopTurns, MetricsFlag, Park, Square } from "./fixtures/tasks.js"
 import { fileSays, fixture, tempDir, threadCount, waitFor } from "./helpers.js"
 
 describe("NodeWorkerPool options", () => {
@@ -41,7 +41,12 @@ describe("NodeWorkerPool options", () => {
         const pool = yield* WorkerPool.WorkerPool
         // one task at a time: after each reply the worker polls for the next one instead of sleeping
         for (let x = 0; x < 300; x++) assert.strictEqual(yield* pool.run(new Square({ x })), x * x)
-        // a task interrupted while the worker polls (its interruption is a message like any other)
+        // a worker that polls still gets back to its event loop (its timers, I/O and stdout go on): after 1 ms of
+        // tasks caught by polls, at the latest, so here at least after every other task of 2 ms
+        let turns = 0
+        for (let i = 0; i < 20; i++) turns = yield* pool.run(new LoopTurns({ busyMs: 2 }))
+        assert.isAtLeast(turns, 9)
+        // a task interrupted while it runs (the interruption comes through the event loop; then the worker polls)
         const marker = join(tempDir(), "park")
         const parked = yield* pool.submit(new Park({ marker }))
         yield* waitFor("the task to start", () => fileSays(marker) === "started")

@@ -6,7 +6,7 @@
  *
  * The window adapts, as a hypervisor's halt polling does: it halves whenever it catches nothing (down to nothing
  * at all), and grows back to cover the wait whenever a sleeping worker was woken within the longest window. A
- * worker spins only while the pool runs one task at a time (a caller that awaits each result before it sends
+ * worker spins only while the pool has one task in flight (a caller that awaits each result before it sends
  * the next), and only while the workers that are busy or spinning leave a core to the main thread: with more
  * in flight (a stream fed from the main thread, a CPU-bound map) the cores are better spent on the work.
  */
@@ -16,7 +16,7 @@ import type { WorkerConfig } from "./runner.js"
 
 /**
  * How many of a pool's workers (by index) may spin while idle: the rest never do. The Int32 after their flags
- * is set by the pool while it runs one task at a time: workers spin only then.
+ * is set by the pool while it has one task in flight (and none queued): workers spin only then.
  */
 export const ACTIVITY_SLOTS = 64
 
@@ -29,7 +29,7 @@ export const clearActivity = (activity: SharedArrayBuffer | undefined, index: nu
   if (activity !== undefined && index >= 0 && index < ACTIVITY_SLOTS) Atomics.store(new Int32Array(activity), index, 0)
 }
 
-/** The pool's side: tells its workers whether it runs one task at a time. */
+/** The pool's side: tells its workers whether it has one task in flight (and none queued). */
 export const makeSequentialFlag = (activity: SharedArrayBuffer | undefined): (on: boolean) => void => {
   if (activity === undefined) return () => {}
   const flags = new Int32Array(activity)
@@ -46,6 +46,8 @@ export type Frame = readonly [number, unknown?]
 
 /** The worker's side. */
 export interface IdleSpin {
+  /** Whether this worker may ever poll (it is a thread, and the pool's workers may spin). */
+  readonly polls: boolean
   /**
    * A message came (through the event loop, or caught by a poll): the worker has work. The window grows back if
    * the worker, asleep, was woken within the longest.
@@ -79,6 +81,7 @@ export const make = (config: WorkerConfig): IdleSpin => {
     return others < spinCores
   }
   return {
+    polls: flags !== undefined && spinCores > 0,
     received: () => {
       setActive(true)
       if (idleSince < 0) return

@@ -117,7 +117,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       options.maxHeapBytes,
       options.idleSpinMicros
     )
-    // Tells polling workers whether the pool runs one task at a time (a caller that awaits each result before
+    // Tells polling workers whether the pool has one task in flight (a caller that awaits each result before
     // it sends the next), where a worker that polls for the next one saves a wake-up; with more in flight the
     // cores are better left to the other workers and the main thread.
     const setSequential = IdleSpin.makeSequentialFlag(config.activity)

@@ -88,9 +88,10 @@ export declare namespace NodeWorkerPool {
      * halves each time it catches nothing, down to none at all, and grows
      * back when tasks come sooner than this, so a worker that is sent work
      * rarely does not spin. Workers poll only while the pool has one task in
-     * flight (so never while a `map`, a `stream` or many callers keep it
-     * busy), and only as long as the busy or polling workers leave a core to
-     * the main thread. A longer window catches slower callers, but on a
+     * flight and none queued (so not while a `map`, a `stream` or many
+     * callers keep several in flight), and only as long as the busy or
+     * polling workers leave a core to the main thread. Between two tasks a
+     * polling worker still lets its event loop turn (its timers and I/O). A longer window catches slower callers, but on a
      * machine with few cores the main thread may be woken on the polling
      * worker's core and wait for the window to end. Defaults to
      * `"100 micros"`; 0 turns it off.
