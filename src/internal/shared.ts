@@ -17,8 +17,9 @@ const waitAsync = (Atomics as unknown as {
 }).waitAsync
 
 /**
- * Waits, without blocking the thread, until `i32[index]` is notified or no longer holds `expected`.
- * Wake-ups may be spurious: callers re-check their condition.
+ * Waits, without blocking the thread, until `i32[index]` is notified or no longer holds `expected`
+ * (true), or until `timeoutMs` has passed (false). Wake-ups may be spurious: callers re-check their
+ * condition.
  *
  * An interrupted waiter cannot withdraw from V8's waiter list. If it is later woken by a
  * `notify(…, 1)` meant for a live waiter, it passes the wake-up on, so no wake-up is lost; so does
@@ -28,14 +29,14 @@ const waitAsync = (Atomics as unknown as {
  * Like `Deferred.await`, a pending wait does not keep the process alive: whoever will wake it (a
  * worker thread, a timer, I/O) does.
  */
-export const waitOn = (i32: Int32Array, index: number, expected: number, timeoutMs?: number): Effect.Effect<void> =>
+export const waitOn = (i32: Int32Array, index: number, expected: number, timeoutMs?: number): Effect.Effect<boolean> =>
   Effect.suspend(() => {
     let woken = false
     return Effect.onInterrupt(
-      Effect.async<void>((resume) => {
+      Effect.async<boolean>((resume) => {
         const result = waitAsync(i32, index, expected, timeoutMs)
         if (!result.async) {
-          resume(Effect.void)
+          resume(Effect.succeed(true))
           return
         }
         let waiting = true
@@ -43,7 +44,8 @@ export const waitOn = (i32: Int32Array, index: number, expected: number, timeout
           if (waiting) {
             waiting = false
             woken = outcome === "ok"
-            resume(Effect.void)
+            // false: its own timeout ran out
+            resume(Effect.succeed(woken))
           } else if (outcome === "ok") {
             Atomics.notify(i32, index, 1)
           }

@@ -63,9 +63,10 @@ const waitOnce = (self: Condition, timeoutMs: number | undefined): Effect.Effect
       const seen = Atomics.load(self.i32, SEQ)
       return Effect.flatMap(lockInternal.releaseAll(self.lock, "SharedCondition.wait"), (holds) => {
         const wait = restore(shared.waitOn(self.i32, SEQ, seen, timeoutMs))
+        // the wait's own timeout gives false (its timer may run out before the Effect's, which interrupts it)
         const notified: Effect.Effect<boolean> = timeoutMs === undefined
-          ? Effect.as(wait, true)
-          : Effect.map(Effect.timeoutOption(wait, timeoutMs), Option.isSome)
+          ? wait
+          : Effect.map(Effect.timeoutOption(wait, timeoutMs), Option.getOrElse(() => false))
         return Effect.flatMap(Effect.exit(notified), (exit) =>
           Effect.zipRight(lockInternal.reacquire(self.lock, holds), exit))
       })
