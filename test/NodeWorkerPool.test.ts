@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, RuntimeFlags } from "effect"
+import { Context, Effect, Layer, RuntimeFlags } from "effect"
 import { join } from "node:path"
+import * as IdleSpin from "../src/internal/idleSpin.js"
 import { Errors, NodeWorkerPool, WorkerPool } from "../src/index.js"
-import { LoopTurns, MetricsFlag, Park, Square } from "./fixtures/tasks.js"
+import { Die, LoopTurns, MetricsFlag, Park, Square } from "./fixtures/tasks.js"
 import { fileSays, fixture, tempDir, threadCount, waitFor } from "./helpers.js"
 
 describe("NodeWorkerPool options", () => {
@@ -41,11 +42,13 @@ describe("NodeWorkerPool options", () => {
         const pool = yield* WorkerPool.WorkerPool
         // one task at a time: after each reply the worker polls for the next one instead of sleeping
         for (let x = 0; x < 300; x++) assert.strictEqual(yield* pool.run(new Square({ x })), x * x)
-        // a worker that polls still gets back to its event loop (its timers, I/O and stdout go on): after 1 ms of
-        // tasks caught by polls, at the latest, so here at least after every other task of 2 ms
+        // a worker that polls still gets back to its event loop (its timers, I/O and stdout go on): it polls for
+        // 1 ms in a row at most. (Node itself may hand a worker up to 1,000 messages in one callback, when each
+        // comes before it looks for the next, so only that bound is certain: a poll that never gave back, with
+        // this window, would keep the count at 0.)
         let turns = 0
-        for (let i = 0; i < 20; i++) turns = yield* pool.run(new LoopTurns({ busyMs: 2 }))
-        assert.isAtLeast(turns, 9)
+        for (let i = 0; i < 1_100; i++) turns = yield* pool.run(new LoopTurns({ busyMs: 0 }))
+        assert.isAtLeast(turns, 1)
         // a task interrupted while it runs (the interruption comes through the event loop; then the worker polls)
         const marker = join(tempDir(), "park")
         const parked = yield* pool.submit(new Park({ marker }))
@@ -67,6 +70,31 @@ describe("NodeWorkerPool options", () => {
       )
       yield* waitFor("the worker thread to end", () => threadCount() <= threadsBefore)
     }), 20_000)
+
+  it.live("worker threads that may poll take flags from one budget for the process, and give them back when they end", () =>
+    Effect.gen(function*() {
+      const module = fixture("worker.ts")
+      const poolOf = (layer: Layer.Layer<WorkerPool.WorkerPool, unknown>) =>
+        Effect.map(Layer.build(layer), (context) => Context.get(context, WorkerPool.WorkerPool))
+      const before = IdleSpin.freeSlotCount()
+      yield* Effect.gen(function*() {
+        // two pools of threads count against the same budget of cores
+        const a = yield* poolOf(NodeWorkerPool.layerThreads({ module, size: 2 }))
+        yield* poolOf(NodeWorkerPool.layerThreads({ module, size: 2 }))
+        assert.strictEqual(IdleSpin.freeSlotCount(), before - 4)
+        // child processes and threads that never poll take none
+        yield* poolOf(NodeWorkerPool.layerProcesses({ module, size: 1 }))
+        yield* poolOf(NodeWorkerPool.layerThreads({ module, size: 1, idleSpin: 0 }))
+        assert.strictEqual(IdleSpin.freeSlotCount(), before - 4)
+        // a worker that dies gives its flag back, and its replacement takes one
+        const died = yield* Effect.flip(a.run(new Die({ how: "exit", code: 3 })))
+        assert.instanceOf(died, Errors.WorkerCrashed)
+        yield* waitFor("the replacement", () => IdleSpin.freeSlotCount() === before - 4)
+        assert.strictEqual(yield* a.run(new Square({ x: 3 })), 9)
+      }).pipe(Effect.scoped)
+      // closed pools have given every flag back
+      assert.strictEqual(IdleSpin.freeSlotCount(), before)
+    }))
 
   it.live("task fibers run without Effect's runtime metrics, on threads and child processes", () =>
     Effect.gen(function*() {

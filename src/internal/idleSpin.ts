@@ -15,29 +15,51 @@ import * as WorkerThreads from "node:worker_threads"
 import type { WorkerConfig } from "./runner.js"
 
 /**
- * How many of a pool's workers (by index) may spin while idle: the rest never do. The Int32 after their flags
- * is set by the pool while it has one task in flight (and none queued): workers spin only then.
+ * How many worker threads of this process (of all its pools together) may spin while idle: the rest never do.
+ * Each has a flag in one buffer shared by them all, set while it is busy or spinning, so that the workers of
+ * several pools count against one budget of cores.
  */
 export const ACTIVITY_SLOTS = 64
 
-/** The buffer of a pool's activity flags, if its workers may spin. */
-export const makeActivity = (idleSpinMicros: number): SharedArrayBuffer | undefined =>
-  idleSpinMicros > 0 ? new SharedArrayBuffer(4 * (ACTIVITY_SLOTS + 1)) : undefined
+let processActivity: SharedArrayBuffer | undefined
+const freeSlots: Array<number> = []
 
-/** Clears the flag of the worker at `index` (it has ended, or its predecessor at this index has). */
-export const clearActivity = (activity: SharedArrayBuffer | undefined, index: number): void => {
-  if (activity !== undefined && index >= 0 && index < ACTIVITY_SLOTS) Atomics.store(new Int32Array(activity), index, 0)
+/** The process's buffer of activity flags, for pools whose workers may spin. */
+export const activityOf = (idleSpinMicros: number): SharedArrayBuffer | undefined => {
+  if (idleSpinMicros <= 0) return undefined
+  if (processActivity === undefined) {
+    processActivity = new SharedArrayBuffer(4 * ACTIVITY_SLOTS)
+    for (let i = ACTIVITY_SLOTS - 1; i >= 0; i--) freeSlots.push(i)
+  }
+  return processActivity
 }
 
+/** A flag for a worker that may spin, or -1 if all are taken (it never spins). */
+export const acquireSlot = (): number => freeSlots.pop() ?? -1
+
+/** How many flags are free (for tests). */
+export const freeSlotCount = (): number => processActivity === undefined ? ACTIVITY_SLOTS : freeSlots.length
+
+/** Gives back the flag of a worker that has ended (killed while busy or spinning, it may have left it set). */
+export const releaseSlot = (slot: number): void => {
+  if (slot < 0 || processActivity === undefined) return
+  Atomics.store(new Int32Array(processActivity), slot, 0)
+  freeSlots.push(slot)
+}
+
+/** A pool's flag, set while it has one task in flight and none queued: its workers spin only then. */
+export const makeSequential = (idleSpinMicros: number): SharedArrayBuffer | undefined =>
+  idleSpinMicros > 0 ? new SharedArrayBuffer(4) : undefined
+
 /** The pool's side: tells its workers whether it has one task in flight (and none queued). */
-export const makeSequentialFlag = (activity: SharedArrayBuffer | undefined): (on: boolean) => void => {
-  if (activity === undefined) return () => {}
-  const flags = new Int32Array(activity)
+export const makeSequentialFlag = (sequential: SharedArrayBuffer | undefined): (on: boolean) => void => {
+  if (sequential === undefined) return () => {}
+  const flag = new Int32Array(sequential)
   let current = false
   return (on) => {
     if (current === on) return
     current = on
-    Atomics.store(flags, ACTIVITY_SLOTS, on ? 1 : 0)
+    Atomics.store(flag, 0, on ? 1 : 0)
   }
 }
 
@@ -64,9 +86,11 @@ export const make = (config: WorkerConfig): IdleSpin => {
   const spinMaxMs = config.idleSpinMicros / 1000
   let windowMs = spinMaxMs
   let idleSince = -1
-  const flags = config.activity === undefined || config.activitySlot < 0 || parentPort === null
+  const flags = config.activity === undefined || config.sequential === undefined || config.activitySlot < 0 ||
+      parentPort === null
     ? undefined
     : new Int32Array(config.activity)
+  const sequential = config.sequential === undefined ? undefined : new Int32Array(config.sequential)
   const spinCores = Os.availableParallelism() - 1
   let active = false
   const setActive = (on: boolean) => {
@@ -75,7 +99,7 @@ export const make = (config: WorkerConfig): IdleSpin => {
     Atomics.store(flags, config.activitySlot, on ? 1 : 0)
   }
   const mayPoll = (flags: Int32Array): boolean => {
-    if (windowMs === 0 || Atomics.load(flags, ACTIVITY_SLOTS) !== 1) return false
+    if (windowMs === 0 || Atomics.load(sequential!, 0) !== 1) return false
     let others = 0
     for (let i = 0; i < ACTIVITY_SLOTS; i++) if (i !== config.activitySlot) others += Atomics.load(flags, i)
     return others < spinCores

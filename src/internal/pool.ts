@@ -77,6 +77,8 @@ interface Slot {
   readonly id: number
   /** The slot in the pool this worker fills; -1 for a worker outside the pool (isolated, retiring). */
   index: number
+  /** Its flag among the workers of the process that may spin while idle (see IdleSpin); -1 for none. */
+  activitySlot: number
   /** The one task an isolated worker was started for. */
   readonly isolated: Job | undefined
   tasksDone: number
@@ -120,7 +122,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     // Tells polling workers whether the pool has one task in flight (a caller that awaits each result before
     // it sends the next), where a worker that polls for the next one saves a wake-up; with more in flight the
     // cores are better left to the other workers and the main thread.
-    const setSequential = IdleSpin.makeSequentialFlag(config.activity)
+    const setSequential = IdleSpin.makeSequentialFlag(config.sequential)
     const metrics = Metrics.makeRecorder(Metrics.poolLabel(options.module))
     const recordState = () => {
       // a closed pool's gauges stay at zero (replies of tasks its close interrupted still come in)
@@ -156,6 +158,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       const slot: Slot = {
         id: nextWorkerId++,
         index,
+        // isolated workers never spin; given back in onExit
+        activitySlot: index >= 0 && config.activity !== undefined ? IdleSpin.acquireSlot() : -1,
         isolated,
         tasksDone: 0,
         state: STARTING,
@@ -178,7 +182,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       const spawner = () => {
         const raw = Spawn.spawn({
           kind: options.kind,
-          config: Spawn.configAt(config, index),
+          config: Spawn.withActivitySlot(config, slot.activitySlot),
           execArgv: options.execArgv,
           env: options.env,
           resourceLimits: options.resourceLimits
@@ -247,8 +251,9 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       slot.timer = undefined
       live.delete(slot)
       if (slot.index >= 0 && slots[slot.index] === slot) slots[slot.index] = undefined
-      // a worker killed while busy or polling leaves its flag set (advisory: a replacement resets its own)
-      IdleSpin.clearActivity(config.activity, slot.index)
+      // a worker killed while busy or polling may have left its flag set
+      IdleSpin.releaseSlot(slot.activitySlot)
+      slot.activitySlot = -1
       if (previous === READY) readyCount--
       slot.fiber?.unsafeInterruptAsFork(FiberId.none)
       const inflight = Array.from(slot.inflight.values())

@@ -33,12 +33,14 @@ export interface WorkerConfig {
   /** How long, at most, an idle worker thread polls its port before it sleeps (0: never). */
   readonly idleSpinMicros: number
   /**
-   * Worker threads that spin: a flag per worker (Int32s shared by the pool's workers), set while it is busy or
-   * spinning. A worker spins only while the others' flags leave a core to the main thread.
+   * Worker threads that spin: a flag per worker (Int32s shared by the workers of every pool of the process), set
+   * while it is busy or spinning. A worker spins only while the others' flags leave a core to the main thread.
    */
   readonly activity: SharedArrayBuffer | undefined
   /** This worker's flag in `activity`; -1 for none (it never spins). */
   readonly activitySlot: number
+  /** Its pool's flag (one Int32), set while the pool has one task in flight and none queued. */
+  readonly sequential: SharedArrayBuffer | undefined
 }
 
 interface Job {

@@ -83,13 +83,9 @@ export const toModuleUrl = (module: string | URL): string => {
     : pathToFileURL(module).href
 }
 
-/** The config of the worker at `index` of its pool: its own flag among those of the spinning workers. */
-export const configAt = (config: SpawnConfig, index: number): SpawnConfig => {
-  if (config.activity === undefined || index < 0 || index >= IdleSpin.ACTIVITY_SLOTS) return config
-  // a predecessor at this index may have left its flag set
-  IdleSpin.clearActivity(config.activity, index)
-  return { ...config, activitySlot: index }
-}
+/** The config of a worker with its own flag among those of the workers that may spin (see IdleSpin.acquireSlot). */
+export const withActivitySlot = (config: SpawnConfig, activitySlot: number): SpawnConfig =>
+  activitySlot < 0 ? config : { ...config, activitySlot }
 
 export const makeConfig = (
   module: string,
@@ -104,8 +100,9 @@ export const makeConfig = (
   maxHeapBytes,
   idleSpinMicros,
   // shared by worker threads only (a child process's config goes through JSON)
-  activity: IdleSpin.makeActivity(idleSpinMicros),
+  activity: IdleSpin.activityOf(idleSpinMicros),
   activitySlot: -1,
+  sequential: IdleSpin.makeSequential(idleSpinMicros),
   tsx: needsTsx(entry) ? resolveTsx() : undefined
 })
 
