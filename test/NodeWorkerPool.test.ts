@@ -33,6 +33,14 @@ describe("NodeWorkerPool options", () => {
       )
       assert.instanceOf(spinning, Errors.InvalidOptions)
       assert.include(spinning.message, "idleSpin applies to worker threads only")
+      // 0, the value that turns polling off, is fine for child processes too (options shared by both layers)
+      assert.strictEqual(
+        yield* WorkerPool.WorkerPool.pipe(
+          Effect.flatMap((pool) => pool.run(new Square({ x: 4 }))),
+          Effect.provide(NodeWorkerPool.layerProcesses({ module, size: 1, idleSpin: 0 }))
+        ),
+        16
+      )
     }))
 
   it.live("idleSpin: workers that poll for their next task serve sequential callers, interruptions, and close", () =>

@@ -53,8 +53,9 @@ export const makeCore = (
     if (kind === "process" && options.resourceLimits !== undefined) {
       return yield* new InvalidOptions({ reason: "resourceLimits apply to worker threads only" })
     }
-    if (kind === "process" && options.idleSpin !== undefined) {
-      return yield* new InvalidOptions({ reason: "idleSpin applies to worker threads only" })
+    const idleSpinMs = yield* durationMillis(options.idleSpin, kind === "thread" ? DEFAULT_IDLE_SPIN_MS : 0, "idleSpin")
+    if (kind === "process" && idleSpinMs > 0) {
+      return yield* new InvalidOptions({ reason: "idleSpin applies to worker threads only (child processes take only 0)" })
     }
     if (
       options.bundle !== undefined && typeof options.bundle !== "boolean" &&
@@ -80,9 +81,7 @@ export const makeCore = (
       spawnTimeoutMs: yield* durationMillis(options.spawnTimeout, 30_000, "spawnTimeout"),
       maxTasksPerWorker: checked.maxTasksPerWorker ?? Infinity,
       maxHeapBytes: checked.maxHeapMb === undefined ? undefined : checked.maxHeapMb * 1024 * 1024,
-      idleSpinMicros: kind === "thread"
-        ? Math.round(1000 * (yield* durationMillis(options.idleSpin, DEFAULT_IDLE_SPIN_MS, "idleSpin")))
-        : 0,
+      idleSpinMicros: Math.round(1000 * idleSpinMs),
       execArgv: options.execArgv ?? [],
       env: options.env,
       resourceLimits: options.resourceLimits
