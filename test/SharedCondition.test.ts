@@ -31,6 +31,8 @@ describe("SharedCondition", () => {
         const out = yield* SharedLock.withLock(
           Effect.gen(function*() {
             const waited = yield* SharedCondition.wait(ready, { timeout: "20 millis" })
+            // a timeout of 0 does not wait, and nobody has notified
+            assert.isFalse(yield* SharedCondition.wait(ready, { timeout: 0 }))
             const locked = yield* SharedLock.isLocked(ready.lock)
             const waitedFor = yield* SharedCondition.waitFor(ready, Effect.succeed(false), { timeout: "20 millis" })
             return { waited, locked, waitedFor }

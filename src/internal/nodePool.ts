@@ -53,8 +53,10 @@ export const makeCore = (
     if (kind === "process" && options.resourceLimits !== undefined) {
       return yield* new InvalidOptions({ reason: "resourceLimits apply to worker threads only" })
     }
-    const idleSpinMs = yield* durationMillis(options.idleSpin, kind === "thread" ? DEFAULT_IDLE_SPIN_MS : 0, "idleSpin")
-    if (kind === "process" && idleSpinMs > 0) {
+    const idleSpinMicros = Math.round(
+      1000 * (yield* durationMillis(options.idleSpin, kind === "thread" ? DEFAULT_IDLE_SPIN_MS : 0, "idleSpin"))
+    )
+    if (kind === "process" && idleSpinMicros > 0) {
       return yield* new InvalidOptions({ reason: "idleSpin applies to worker threads only (child processes take only 0)" })
     }
     if (
@@ -81,7 +83,7 @@ export const makeCore = (
       spawnTimeoutMs: yield* durationMillis(options.spawnTimeout, 30_000, "spawnTimeout"),
       maxTasksPerWorker: checked.maxTasksPerWorker ?? Infinity,
       maxHeapBytes: checked.maxHeapMb === undefined ? undefined : checked.maxHeapMb * 1024 * 1024,
-      idleSpinMicros: Math.round(1000 * idleSpinMs),
+      idleSpinMicros,
       execArgv: options.execArgv ?? [],
       env: options.env,
       resourceLimits: options.resourceLimits

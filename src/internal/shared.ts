@@ -36,7 +36,8 @@ export const waitOn = (i32: Int32Array, index: number, expected: number, timeout
       Effect.async<boolean>((resume) => {
         const result = waitAsync(i32, index, expected, timeoutMs)
         if (!result.async) {
-          resume(Effect.succeed(true))
+          // "not-equal", or "timed-out" at once for a timeout of 0
+          resume(Effect.succeed(result.value === "not-equal"))
           return
         }
         let waiting = true

@@ -90,9 +90,10 @@ export declare namespace NodeWorkerPool {
      * rarely does not spin. Workers poll only while the pool has one task in
      * flight and none queued (so not while a `map`, a `stream` or many
      * callers keep several in flight), and only as long as the busy or
-     * polling worker threads (of every pool in the process) leave a core to
-     * the main thread. A polling worker still lets its event loop turn (its
-     * timers and I/O) at least every millisecond. A longer window catches
+     * polling worker threads of the process's polling pools (at most 64
+     * threads, the first to start) leave a core to the main thread. A polling
+     * worker still lets its event loop turn (its timers and I/O) at least
+     * every millisecond plus one window. A longer window catches
      * slower callers, but on a machine with few cores the main thread may be
      * woken on the polling worker's core and wait for the window to end.
      * Defaults to `"100 micros"`; 0 turns it off (the only value child
