@@ -31,7 +31,7 @@ const durationMillis = (input: Duration.DurationInput | undefined, fallback: num
       : Effect.fail(new InvalidOptions({ reason: `${name} must be a finite duration, got ${String(input)}` }))
   })
 
-/** How long an idle worker thread polls for its next task, at most, while the pool has one in flight (see `idleSpin`). */
+/** How long, at most, an idle worker thread polls for its next task while its pool has one in flight (`idleSpin`). */
 const DEFAULT_IDLE_SPIN_MS = 0.1
 
 /** Checks the options of a Node pool and starts its scheduler in the current scope. */

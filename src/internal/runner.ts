@@ -300,10 +300,10 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       Deferred.unsafeDone(closeLatch, Exit.void)
     }
     // A task caught by a poll runs and replies synchronously, and the next poll follows in the same microtask
-    // checkpoint: a worker serving a quick sequential caller would never get back to its event loop, and its timers,
-    // I/O and stdout would wait for as long as the caller goes on. So it starts polls here for INLINE_POLL_MS in a
-    // row at most (each lasts up to one window); then its next poll waits for a turn of the event loop (polling only after each turn costs the round
-    // trip of a tiny task ~40 µs here: 28 -> 70 µs).
+    // checkpoint: a worker serving a quick sequential caller would never get back to its event loop, and its
+    // timers, I/O and stdout would wait for as long as the caller goes on. So it starts polls here for
+    // INLINE_POLL_MS in a row at most (each lasts up to one window); then its next poll waits for a turn of the
+    // event loop (polling only after each turn costs the round trip of a tiny task ~40 µs here: 28 -> 70 µs).
     let inlineSince = -1
     const loopTurned = () => {
       inlineSince = -1
