@@ -50,8 +50,8 @@ describe("NodeWorkerPool options", () => {
         const pool = yield* WorkerPool.WorkerPool
         // one task at a time: after each reply the worker polls for the next one instead of sleeping
         for (let x = 0; x < 300; x++) assert.strictEqual(yield* pool.run(new Square({ x })), x * x)
-        // a worker that polls still gets back to its event loop (its timers, I/O and stdout go on): it polls for
-        // 1 ms in a row at most. (Node itself may hand a worker up to 1,000 messages in one callback, when each
+        // a worker that polls still gets back to its event loop (its timers, I/O and stdout go on): it starts polls
+        // for 1 ms in a row at most. (Node itself may hand a worker up to 1,000 messages in one callback, when each
         // comes before it looks for the next, so only that bound is certain: a poll that never gave back, with
         // this window, would keep the count at 0.)
         let turns = 0
