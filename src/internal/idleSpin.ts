@@ -68,8 +68,6 @@ export type Frame = readonly [number, unknown?]
 
 /** The worker's side. */
 export interface IdleSpin {
-  /** Whether this worker may ever poll (it is a thread, and the pool's workers may spin). */
-  readonly polls: boolean
   /**
    * A message came (through the event loop, or caught by a poll): the worker has work. The window grows back if
    * the worker, asleep, was woken within the longest.
@@ -77,8 +75,11 @@ export interface IdleSpin {
   readonly received: () => void
   /** A message left the worker nothing to run and nothing to send (an interrupt of a finished task). */
   readonly quiet: () => void
-  /** The worker has replied and has nothing left to run: poll, and hand over the frame caught, if any. */
-  readonly idle: (onFrame: (frame: Frame) => void) => void
+  /**
+   * The worker has replied and has nothing left to run: poll, if it may, and hand over the frame caught, if any.
+   * Whether it polled.
+   */
+  readonly idle: (onFrame: (frame: Frame) => void) => boolean
 }
 
 export const make = (config: WorkerConfig): IdleSpin => {
@@ -105,7 +106,6 @@ export const make = (config: WorkerConfig): IdleSpin => {
     return others < spinCores
   }
   return {
-    polls: flags !== undefined && spinCores > 0,
     received: () => {
       setActive(true)
       if (idleSince < 0) return
@@ -118,7 +118,7 @@ export const make = (config: WorkerConfig): IdleSpin => {
       setActive(false)
       if (flags === undefined || parentPort === null || !mayPoll(flags)) {
         idleSince = performance.now()
-        return
+        return false
       }
       setActive(true)
       const deadline = performance.now() + windowMs
@@ -132,12 +132,13 @@ export const make = (config: WorkerConfig): IdleSpin => {
         setActive(false)
         windowMs = windowMs < spinMaxMs / 16 ? 0 : windowMs / 2
         idleSince = now
-        return
+        return true
       }
       idleSince = -1
       const frame = received.message as Frame
       if (frame[0] !== 0) setActive(false)
       onFrame(frame)
+      return true
     }
   }
 }

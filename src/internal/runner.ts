@@ -316,16 +316,18 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     const flushThenSpin = () => {
       flush()
       if (!idle()) return
-      if (!idleSpin.polls) return idleSpin.idle(onFrame)
       const now = performance.now()
-      if (inlineSince < 0) {
-        inlineSince = now
-        setImmediate(loopTurned)
+      if (inlineSince >= 0 && now - inlineSince >= INLINE_POLL_MS) {
+        if (!pollScheduled) {
+          pollScheduled = true
+          setImmediate(poll)
+        }
+        return
       }
-      if (now - inlineSince < INLINE_POLL_MS) return idleSpin.idle(onFrame)
-      if (pollScheduled) return
-      pollScheduled = true
-      setImmediate(poll)
+      // a worker that does not poll goes back to its event loop at once: nothing to count then
+      if (!idleSpin.idle(onFrame) || inlineSince >= 0) return
+      inlineSince = now
+      setImmediate(loopTurned)
     }
 
     const onMessage = (_port: number, requests: ReadonlyArray<Wire.Request>) => {
