@@ -1,6 +1,7 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Tracer from "effect/Tracer"
 import type * as Task from "../Task.js"
 import type { TaskRunner } from "../workers/TaskRunner.js"
@@ -13,12 +14,14 @@ export interface Executor {
    * Runs a task or a chunk, under the caller's span if given (a runner that starts the fiber can rather put
    * `parentSpanOf(span)` in its context: cheaper). A handler hands buffers back without copying with
    * `Transferable.addAll`: the fiber's context needs a `Transferable.Collector` to read them (none: they are copied).
+   * The handlers are called at once; as long as they answer with an `Exit` (`Effect.succeed(...)`, `Effect.fail(...)`),
+   * or the payload does not decode, the result is there at once and nothing is left to run (see `Started`).
    */
   readonly run: (
     chunk: boolean,
     payload: unknown,
     span: Wire.SpanContext | undefined
-  ) => Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
+  ) => Started<Wire.WireExit | Wire.ChunkExit>
   /** Starts a channel task: its Effect, and its port to feed with the main side's messages. */
   readonly runChannel: (
     payload: unknown,
@@ -26,6 +29,19 @@ export interface Executor {
     io: PortIO
   ) => readonly [Effect.Effect<Wire.WireExit, never, unknown>, WorkerPort | undefined]
 }
+
+/**
+ * A task's result at once (an array: its handlers answered with `Exit`s, or it did not decode), or the Effect that
+ * computes it. A worker forks a fiber for the Effect only: a fiber's start and end cost more than a tiny task
+ * (~8-10 µs each for the first few hundred, before V8 optimises them).
+ */
+export type Started<A extends ReadonlyArray<unknown>> = A | Effect.Effect<A, never, unknown>
+
+export const isDone = <A extends ReadonlyArray<unknown>>(started: Started<A>): started is A => Array.isArray(started)
+
+/** A `Started` as an Effect. */
+export const toEffect = <A extends ReadonlyArray<unknown>>(started: Started<A>): Effect.Effect<A, never, unknown> =>
+  isDone(started) ? Effect.succeed(started) : started
 
 interface Entry {
   readonly ctor: Task.AnyClass
@@ -59,39 +75,60 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
     return Either.isLeft(decoded) ? [Wire.EXIT_DECODE, Wire.formatParseError(decoded.left)] : [entry, decoded.right]
   }
 
-  const execute = (entry: Entry, task: Task.Any, port?: unknown): Effect.Effect<Wire.WireExit, never, unknown> =>
-    Effect.map(Effect.exit(entry.handler(task, port)), (exit) => Wire.encodeExit(entry.ctor, exit))
-
-  const runOne = (encoded: unknown): Effect.Effect<Wire.WireExit, never, unknown> => {
-    const decoded = decode(encoded)
-    return typeof decoded[0] === "number" ? Effect.succeed(decoded as Wire.WireExit) : execute(...(decoded as readonly [Entry, Task.Any]))
+  // A handler that throws instead of returning an Effect (`Effect.succeed(JSON.parse(text))`) fails its own task
+  // with that defect, as `Effect.suspend` would: the worker and the other tasks in it go on.
+  const call = (entry: Entry, task: Task.Any, port?: unknown): Effect.Effect<unknown, unknown, unknown> => {
+    try {
+      return entry.handler(task, port)
+    } catch (defect) {
+      return Exit.die(defect)
+    }
   }
 
-  const withSpan = <A>(effect: Effect.Effect<A, never, unknown>, span: Wire.SpanContext | undefined) =>
-    span === undefined ? effect : Effect.withParentSpan(effect, parentSpanOf(span))
+  const execute = (entry: Entry, task: Task.Any, port?: unknown): Started<Wire.WireExit> => {
+    const effect = call(entry, task, port)
+    return Exit.isExit(effect)
+      ? Wire.encodeExit(entry.ctor, effect)
+      : Effect.map(Effect.exit(effect), (exit) => Wire.encodeExit(entry.ctor, exit))
+  }
 
-  const runChunk = (chunk: Wire.ChunkPayload): Effect.Effect<Wire.ChunkExit, never, unknown> =>
-    Effect.suspend(() => {
-      const successes: Array<unknown> = []
-      const [length, item] = Wire.readChunk(chunk)
-      let i = 0
-      const loop: Effect.Effect<Wire.ChunkExit, never, unknown> = Effect.suspend(() => {
-        if (i >= length) return Effect.succeed([successes, undefined] as const)
-        return Effect.flatMap(runOne(item(i++)), (exit) => {
-          if (exit[0] !== Wire.EXIT_SUCCESS) return Effect.succeed([successes, exit] as const)
-          successes.push(exit[1])
-          return loop
-        })
-      })
-      return loop
-    })
+  const runOne = (encoded: unknown): Started<Wire.WireExit> => {
+    const decoded = decode(encoded)
+    return typeof decoded[0] === "number" ? decoded as Wire.WireExit : execute(...(decoded as readonly [Entry, Task.Any]))
+  }
+
+  const withSpan = <A extends ReadonlyArray<unknown>>(started: Started<A>, span: Wire.SpanContext | undefined) =>
+    span === undefined || isDone(started) ? started : Effect.withParentSpan(started, parentSpanOf(span))
+
+  // The items run one after the other: at once while their handlers answer with Exits, in an Effect from the
+  // first that does not on.
+  const runChunk = (chunk: Wire.ChunkPayload): Started<Wire.ChunkExit> => {
+    const successes: Array<unknown> = []
+    const [length, item] = Wire.readChunk(chunk)
+    let i = 0
+    // the chunk's result once this item's exit ends it (the last item, or a failure), or undefined
+    const settle = (exit: Wire.WireExit): Wire.ChunkExit | undefined => {
+      if (exit[0] !== Wire.EXIT_SUCCESS) return [successes, exit]
+      successes.push(exit[1])
+      return i >= length ? [successes, undefined] : undefined
+    }
+    const next = (): Started<Wire.ChunkExit> => {
+      while (i < length) {
+        const started = runOne(item(i++))
+        if (!isDone(started)) {
+          return Effect.flatMap(started, (exit) => toEffect(settle(exit) ?? next()))
+        }
+        const done = settle(started)
+        if (done !== undefined) return done
+      }
+      return [successes, undefined]
+    }
+    return next()
+  }
 
   return {
     run: (chunk, payload, span) =>
-      withSpan<Wire.WireExit | Wire.ChunkExit>(
-        chunk ? runChunk(payload as Wire.ChunkPayload) : runOne(payload),
-        span
-      ),
+      withSpan<Wire.WireExit | Wire.ChunkExit>(chunk ? runChunk(payload as Wire.ChunkPayload) : runOne(payload), span),
     runChannel: (payload, span, io) => {
       const decoded = decode(payload)
       if (typeof decoded[0] === "number") return [Effect.succeed(decoded as Wire.WireExit), undefined]
@@ -101,7 +138,7 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
         return [Effect.succeed([Wire.EXIT_DECODE, `task '${entry.ctor._tag}' is not a channel task`]), undefined]
       }
       const port = makeWorkerPort(codec, entry.ctor._tag, io)
-      return [withSpan(execute(entry, task, port.port), span), port]
+      return [toEffect(withSpan(execute(entry, task, port.port), span)), port]
     }
   }
 }

@@ -17,7 +17,7 @@ import * as WorkerThreads from "node:worker_threads"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type { TaskRunner } from "../workers/TaskRunner.js"
-import { describeCause, makeExecutor, parentSpanOf } from "./executor.js"
+import { describeCause, isDone, makeExecutor, parentSpanOf } from "./executor.js"
 import * as IdleSpin from "./idleSpin.js"
 import type { WorkerPort } from "./port.js"
 import * as Wire from "./wire.js"
@@ -221,6 +221,7 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     const expectedMs = (job: Job): number => job.typical?.get(job.tag) ?? Infinity
 
     const start = (job: Job) => {
+      const startedAt = performance.now()
       let effect: Effect.Effect<Wire.WireExit | Wire.ChunkExit, never, unknown>
       let collector: PlatformTransferable.CollectorService | undefined
       if (job.kind === Wire.REQ_CHANNEL) {
@@ -235,10 +236,12 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
           for (const request of job.early) feed(port, request)
         }
       } else {
+        const started = executor.run(job.kind === Wire.REQ_CHUNK, job.payload, undefined)
+        // its handlers answered at once: no fiber to run (the caller's pump goes on with the next task)
+        if (isDone(started)) return finish(job, startedAt, started, undefined)
         collector = PlatformTransferable.unsafeMakeCollector()
-        effect = executor.run(job.kind === Wire.REQ_CHUNK, job.payload, undefined)
+        effect = started
       }
-      const startedAt = performance.now()
       const fiber = collector === undefined
         ? runFork(effect as Effect.Effect<Wire.WireExit | Wire.ChunkExit>)
         : runForkWith(effect, collector, job.span)
@@ -246,33 +249,41 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       // an early input that failed its Schema has failed the task already
       if (failedOutside.has(job.id)) fiber.unsafeInterruptAsFork(FiberId.none)
       fiber.addObserver((exit) => {
-        if (job.typical !== undefined) {
-          const took = performance.now() - startedAt
-          const previous = job.typical.get(job.tag)
-          job.typical.set(job.tag, previous === undefined ? took : previous * 0.75 + took * 0.25)
-        }
         running.delete(job.id)
         ports.delete(job.id)
-        checkHeap()
-        const transfers = collector?.unsafeRead()
-        const unsent = failedOutside.get(job.id)
-        if (unsent !== undefined) failedOutside.delete(job.id)
-        post(
-          [
-            job.id,
-            unsent !== undefined
-              ? [Wire.EXIT_DECODE, unsent]
-              : Exit.isSuccess(exit)
-              ? exit.value
-              : Cause.isInterruptedOnly(exit.cause)
-              ? [Wire.EXIT_INTERRUPT]
-              : [Wire.EXIT_DIE, Wire.encodeDefect(Cause.squash(exit.cause))]
-          ],
-          transfers !== undefined && transfers.length > 0 ? transfers : undefined,
-          startedAt
+        finish(
+          job,
+          startedAt,
+          Exit.isSuccess(exit)
+            ? exit.value
+            : Cause.isInterruptedOnly(exit.cause)
+            ? [Wire.EXIT_INTERRUPT]
+            : [Wire.EXIT_DIE, Wire.encodeDefect(Cause.squash(exit.cause))],
+          collector?.unsafeRead()
         )
         pump()
       })
+    }
+
+    const finish = (
+      job: Job,
+      startedAt: number,
+      result: Wire.WireExit | Wire.ChunkExit,
+      transfers: ReadonlyArray<unknown> | undefined
+    ) => {
+      if (job.typical !== undefined) {
+        const took = performance.now() - startedAt
+        const previous = job.typical.get(job.tag)
+        job.typical.set(job.tag, previous === undefined ? took : previous * 0.75 + took * 0.25)
+      }
+      checkHeap()
+      const unsent = failedOutside.get(job.id)
+      if (unsent !== undefined) failedOutside.delete(job.id)
+      post(
+        [job.id, unsent !== undefined ? [Wire.EXIT_DECODE, unsent] : result],
+        transfers !== undefined && transfers.length > 0 ? transfers : undefined,
+        startedAt
+      )
     }
 
     const pump = () => {

@@ -1,3 +1,4 @@
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -10,7 +11,7 @@ import { EncodeError, PoolClosed, SpawnError, TaskTimeout, WorkerCrashed, type W
 import type { TaskRunner } from "../workers/TaskRunner.js"
 import { Admission } from "./admission.js"
 import { Deque } from "./deque.js"
-import { describeCause, makeExecutor } from "./executor.js"
+import { describeCause, makeExecutor, toEffect } from "./executor.js"
 import {
   type Cancel,
   type ChannelEvents,
@@ -237,7 +238,7 @@ export const makeTestCore = (
         job.port = port
         if (port !== undefined) for (const message of job.early.splice(0)) feed(job, port, message)
       } else {
-        effect = executor.run(job.request.chunk, job.payload, job.request.span)
+        effect = Effect.suspend(() => toEffect(executor.run(job.request.chunk, job.payload, job.request.span)))
       }
       if (delayMs > 0) effect = Effect.delay(effect, delayMs)
       effect = Effect.tap(effect, () => Effect.repeatN(Effect.yieldNow(), yields))
@@ -266,6 +267,9 @@ export const makeTestCore = (
           metrics.completed(performance.now() - startedAt)
           if (!Array.isArray(exit.value)) metrics.failed((exit.value as { _tag: string })._tag)
           resolveJob(job, crossBack(exit.value))
+        } else if (!Cause.isInterruptedOnly(exit.cause)) {
+          // a defect outside the handler (which its Effect.exit would have caught) still ends the task, as in a worker
+          resolveJob(job, [Wire.EXIT_DIE, Wire.encodeDefect(Cause.squash(exit.cause))])
         }
         dispatch()
       })

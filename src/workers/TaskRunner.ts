@@ -46,6 +46,11 @@ export type TypeId = typeof TypeId
 /**
  * A handler: the Effect that runs a task inside a worker.
  *
+ * The worker calls it as soon as the task starts. When it answers with an `Exit` (`Effect.succeed(...)`,
+ * `Effect.fail(...)`) the result leaves at once, with no fiber started for it: the cheapest handler for a tiny
+ * task. Any other Effect runs in a fiber of its own. A handler that throws instead of returning an Effect fails its
+ * task with that defect, as `Effect.suspend` would.
+ *
  * @since 0.1.0
  * @category models
  */

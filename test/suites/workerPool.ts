@@ -47,6 +47,7 @@ import {
   Spin,
   Square,
   Throw,
+  ThrowEagerly,
   Totals,
   TraceIds,
   Unserved,
@@ -104,6 +105,25 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.instanceOf(defect, Error)
           assert.strictEqual((defect as Error).message, "kaboom")
           assert.include((defect as Error).stack, "worker.ts")
+        }).pipe(Effect.provide(shared)))
+
+      it.live("a handler that throws instead of returning an Effect fails its own task with a defect; the worker goes on", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const bootIds = Effect.map(p.broadcast(new WhoAmI()), (who) => who.map((w) => w.bootId).sort())
+          const before = yield* bootIds
+          const defectOf = (exit: Exit.Exit<unknown, unknown>) =>
+            Exit.isFailure(exit) ? Cause.squash(exit.cause) as Error : assert.fail("expected a failure")
+          const alone = defectOf(yield* Effect.exit(Parallel.run(new ThrowEagerly({ message: "eager" }))))
+          assert.instanceOf(alone, Error)
+          assert.strictEqual(alone.message, "eager")
+          // in the middle of a chunk, after items that succeeded
+          const items = [0, 1, 2, 3, 4, 5]
+          const task = (x: number) => x === 3 ? new ThrowEagerly({ message: "in a chunk" }) : new Square({ x })
+          const inChunk = defectOf(yield* Effect.exit(Parallel.map(items, task, { chunkSize: 6 })))
+          assert.strictEqual(inChunk.message, "in a chunk")
+          // no worker was lost or replaced
+          assert.deepStrictEqual(yield* bootIds, before)
         }).pipe(Effect.provide(shared)))
 
       it.live("a result that fails its Schema, or a task without handler, is a DecodeError", () =>
@@ -667,6 +687,23 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
             }),
             items.map((x) => x % 2 === 0 ? x * x : `s${x}`)
           )
+        }).pipe(Effect.provide(shared)))
+
+      it.live("a chunk keeps its order whether its handlers answer at once, suspend or fail", () =>
+        Effect.gen(function*() {
+          const items = Array.from({ length: 24 }, (_, i) => i)
+          // Square answers with an Exit (no fiber in the worker), Sleep suspends (a fiber for the rest of its chunk)
+          const task = (x: number) => x % 3 === 0 ? new Sleep({ millis: 1, value: x }) : new Square({ x })
+          assert.deepStrictEqual(
+            yield* Parallel.map(items, task, { chunkSize: 8 }),
+            items.map((x) => x % 3 === 0 ? x : x * x)
+          )
+          const failing = (at: number) => (x: number) => x === at ? new Fail({ message: `at ${x}` }) : task(x)
+          for (const at of [1, 13, 22]) {
+            const error = yield* Effect.flip(Parallel.map(items, failing(at), { chunkSize: 8 }))
+            assert.instanceOf(error, Oops)
+            assert.strictEqual(error.message, `at ${at}`)
+          }
         }).pipe(Effect.provide(shared)))
     })
 
