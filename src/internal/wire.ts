@@ -119,6 +119,31 @@ export const hasDeclaration = (ast: SchemaAST.AST): boolean => {
   }
 }
 
+/**
+ * A Schema's transformation or filter that throws (instead of failing) makes a ParseError saying so: the task gets
+ * its EncodeError or DecodeError, and neither the caller's pool nor the worker stops on it. Every codec function
+ * catches (the fast ones in their own body: a shared wrapper would make the call inside it megamorphic, ~10% of 1b).
+ */
+const threw = (schema: Schema.Schema.All, u: unknown, error: unknown): Either.Either<never, ParseResult.ParseError> =>
+  Either.left(
+    new ParseResult.ParseError({
+      issue: new ParseResult.Type(schema.ast, u, `the Schema threw instead of failing: ${describeError(error)}`)
+    })
+  )
+
+/** Schema's own encoder or decoder (a transformation somewhere: the slow path), total. */
+const total = <A>(
+  schema: Schema.Schema.All,
+  f: (u: unknown) => Either.Either<A, ParseResult.ParseError>
+): (u: unknown) => Either.Either<A, ParseResult.ParseError> =>
+(u) => {
+  try {
+    return f(u)
+  } catch (error) {
+    return threw(schema, u, error)
+  }
+}
+
 /** The receiving side of a plain Schema: the value as it came, checked again if it has a declared type. */
 const receiver = (schema: Schema.Schema<unknown, unknown>): (u: unknown) => Either.Either<unknown, ParseResult.ParseError> =>
   hasDeclaration(schema.ast) ? checker(schema) : Either.right
@@ -127,7 +152,13 @@ const checker = (schema: Schema.Schema<unknown, unknown>) => {
   const validate = Schema.validateEither(schema)
   const quick = checkOf(schema.ast)
   // Schema's output, not the value given: a struct's extra keys and getters are gone from it, as after encoding
-  return (u: unknown): Either.Either<unknown, ParseResult.ParseError> => quick?.(u) === true ? Either.right(u) : validate(u)
+  return (u: unknown): Either.Either<unknown, ParseResult.ParseError> => {
+    try {
+      return quick?.(u) === true ? Either.right(u) : validate(u)
+    } catch (error) {
+      return threw(schema, u, error)
+    }
+  }
 }
 
 export const codecOf = (ctor: Task.AnyClass): Codec => {
@@ -147,20 +178,30 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
     const checkPayload = checker(fields)
     // columns give every task every field: not for optional ones, which a task may not have
     const optionalField = !SchemaAST.isTypeLiteral(fields.ast) || fields.ast.propertySignatures.some((p) => p.isOptional)
+    // (a constructor of the task's own class may throw)
+    const construct = (u: unknown): Either.Either<Task.Any, ParseResult.ParseError> => {
+      try {
+        return Either.right(new ctor(u, true))
+      } catch (error) {
+        return threw(fields, u, error)
+      }
+    }
     codec = {
       plainFields: plainPayload && !optionalField
         ? Object.keys((ctor as unknown as { fields: Schema.Struct.Fields }).fields).filter((name) => name !== "_tag")
         : undefined,
-      encode: plainPayload ? checkPayload : Schema.encodeEither(self),
+      encode: plainPayload
+        ? checkPayload
+        : total(fields, Schema.encodeEither(self) as (u: unknown) => Either.Either<unknown, ParseResult.ParseError>),
       decode: plainPayload
         ? (hasDeclaration(fields.ast)
-          ? (u) => Either.map(checkPayload(u), () => new ctor(u, true))
-          : (u) => Either.right(new ctor(u, true)))
-        : Schema.decodeUnknownEither(self),
-      encodeSuccess: isIdentity(success) ? checker(success) : Schema.encodeUnknownEither(success),
-      decodeSuccess: isIdentity(success) ? receiver(success) : Schema.decodeUnknownEither(success),
-      encodeFailure: Schema.encodeUnknownEither(failure),
-      decodeFailure: Schema.decodeUnknownEither(failure)
+          ? (u) => Either.flatMap(checkPayload(u), () => construct(u))
+          : construct)
+        : total(fields, Schema.decodeUnknownEither(self)),
+      encodeSuccess: isIdentity(success) ? checker(success) : total(success, Schema.encodeUnknownEither(success)),
+      decodeSuccess: isIdentity(success) ? receiver(success) : total(success, Schema.decodeUnknownEither(success)),
+      encodeFailure: total(failure, Schema.encodeUnknownEither(failure)),
+      decodeFailure: total(failure, Schema.decodeUnknownEither(failure))
     }
     codecs.set(ctor, codec)
   }
@@ -184,10 +225,10 @@ export const channelCodecOf = (ctor: Task.AnyClass): ChannelCodec | undefined =>
   if (codec === undefined) {
     const { input, output } = schemas
     codec = {
-      encodeInput: isIdentity(input) ? checker(input) : Schema.encodeUnknownEither(input),
-      decodeInput: isIdentity(input) ? receiver(input) : Schema.decodeUnknownEither(input),
-      encodeOutput: isIdentity(output) ? checker(output) : Schema.encodeUnknownEither(output),
-      decodeOutput: isIdentity(output) ? receiver(output) : Schema.decodeUnknownEither(output)
+      encodeInput: isIdentity(input) ? checker(input) : total(input, Schema.encodeUnknownEither(input)),
+      decodeInput: isIdentity(input) ? receiver(input) : total(input, Schema.decodeUnknownEither(input)),
+      encodeOutput: isIdentity(output) ? checker(output) : total(output, Schema.encodeUnknownEither(output)),
+      decodeOutput: isIdentity(output) ? receiver(output) : total(output, Schema.decodeUnknownEither(output))
     }
     channelCodecs.set(ctor, codec)
   }

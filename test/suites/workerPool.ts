@@ -48,6 +48,9 @@ import {
   Square,
   Throw,
   ThrowEagerly,
+  FragileIn,
+  FragileOut,
+  FragileCheck,
   Totals,
   TraceIds,
   Unserved,
@@ -122,6 +125,50 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const task = (x: number) => x === 3 ? new ThrowEagerly({ message: "in a chunk" }) : new Square({ x })
           const inChunk = defectOf(yield* Effect.exit(Parallel.map(items, task, { chunkSize: 6 })))
           assert.strictEqual(inChunk.message, "in a chunk")
+          // no worker was lost or replaced
+          assert.deepStrictEqual(yield* bootIds, before)
+        }).pipe(Effect.provide(shared)))
+
+      it.live("a Schema that throws instead of failing gives its task an EncodeError or a DecodeError, on either side", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const bootIds = Effect.map(p.broadcast(new WhoAmI()), (who) => who.map((w) => w.bootId).sort())
+          const before = yield* bootIds
+          const threw = (error: { readonly message: string }, what: string) => {
+            assert.include(error.message, "the Schema threw instead of failing")
+            assert.include(error.message, what)
+          }
+          // the payload's Schema throws on the main side, then in the worker
+          const sent = yield* Effect.flip(Parallel.run(new FragileIn({ x: 1002 })))
+          assert.instanceOf(sent, Errors.EncodeError)
+          threw(sent, "encoding 1002")
+          const received = yield* Effect.flip(Parallel.run(new FragileIn({ x: 1001 })))
+          assert.instanceOf(received, Errors.DecodeError)
+          threw(received, "decoding 1001")
+          // the result's Schema throws in the worker, then on the main side, beside a task whose reply may share its
+          // message: that one still succeeds
+          const returned = yield* Effect.flip(Parallel.run(new FragileOut({ x: 1002 })))
+          assert.instanceOf(returned, Errors.DecodeError)
+          threw(returned, "encoding 1002")
+          const [back, beside] = yield* Effect.all(
+            [Effect.flip(p.run(new FragileOut({ x: 1001 }))), p.run(new Square({ x: 3 }))],
+            { concurrency: "unbounded" }
+          )
+          assert.instanceOf(back, Errors.DecodeError)
+          threw(back, "decoding 1001")
+          assert.strictEqual(beside, 9)
+          // a refinement of plain fields that throws: checked on the main side, then in the worker
+          // (`true`: the task's constructor does not check, so the pool's check is the first)
+          const checked = yield* Effect.flip(Parallel.run(new FragileCheck({ x: 1003 }, true)))
+          assert.instanceOf(checked, Errors.EncodeError)
+          threw(checked, "checking 1003")
+          const checkedBack = yield* Effect.flip(Parallel.run(new FragileCheck({ x: 1004 })))
+          assert.instanceOf(checkedBack, Errors.DecodeError)
+          threw(checkedBack, "checking 1003")
+          // in a chunk
+          const chunk = yield* Effect.flip(Parallel.map([1, 1001, 3], (x) => new FragileOut({ x }), { chunkSize: 3 }))
+          assert.instanceOf(chunk, Errors.DecodeError)
+          threw(chunk, "decoding 1001")
           // no worker was lost or replaced
           assert.deepStrictEqual(yield* bootIds, before)
         }).pipe(Effect.provide(shared)))
