@@ -228,7 +228,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         slot.state = CLOSING
         if (job.state !== QUEUED) return retire(slot)
         queued--
-        assign(slot, job)
+        if (!assign(slot, job)) retire(slot)
         schedule()
         return
       }
@@ -482,8 +482,22 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       return job
     }
 
-    const assign = (slot: Slot, job: Job) => {
-      job.request.onStart?.()
+    // The caller's start callback; one that throws ends its task with that defect, unsent, and the pool goes on.
+    const startCallback = (job: Job): boolean => {
+      if (job.request.onStart === undefined) return true
+      try {
+        job.request.onStart()
+        return true
+      } catch (error) {
+        job.state = DONE
+        job.resolve([Wire.EXIT_DIE, Wire.encodeDefect(error)])
+        return false
+      }
+    }
+
+    /** Sends a task to a slot; false if its start callback threw (see `startCallback`). */
+    const assign = (slot: Slot, job: Job): boolean => {
+      if (!startCallback(job)) return false
       job.startedAt = performance.now()
       metrics.started(1)
       job.state = INFLIGHT
@@ -498,6 +512,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       // a timeout counts from the task's start: now if it starts at once, else once the tasks before it in that
       // worker are done (armStarted)
       if (slot.inflight.size <= options.concurrency) armTimeout(job)
+      return true
     }
 
     // A timed task tells its worker so: the worker then sends the replies it holds before it starts the task, so

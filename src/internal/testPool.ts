@@ -206,10 +206,23 @@ export const makeTestCore = (
     }
 
     const start = (worker: SimWorker, job: SimJob) => {
+      // the caller's start callback: one that throws ends its task with that defect, as in a real pool
+      try {
+        job.request.onStart?.()
+      } catch (error) {
+        resolveJob(job, [Wire.EXIT_DIE, Wire.encodeDefect(error)])
+        // a pooled worker's dispatch loop goes on with the next task; an isolated worker is discarded
+        if (worker.isolated) {
+          isolatedRunning--
+          outside.delete(worker)
+          runFork(Scope.close(worker.scope, Exit.void))
+          dispatch()
+        }
+        return
+      }
       const index = ++started
       const startedAt = performance.now()
       metrics.started(1)
-      job.request.onStart?.()
       assignments.push({ index, task: job.request.tag, worker: worker.id })
       worker.jobs.add(job)
       running++

@@ -114,7 +114,10 @@ export declare namespace WorkerPool {
      * workers run at once.
      */
     readonly isolate?: boolean | undefined
-    /** Called when the task starts on a worker (such a task is never queued inside a busy worker). */
+    /**
+     * Called when the task starts on a worker (such a task is never queued inside a busy worker). If it throws,
+     * the task is not sent and fails with that defect; the pool goes on.
+     */
     readonly onStart?: (() => void) | undefined
     /**
      * Buffers in the payload to move to a worker thread instead of copying

@@ -129,6 +129,26 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.deepStrictEqual(yield* bootIds, before)
         }).pipe(Effect.provide(shared)))
 
+      it.live("an onStart callback that throws fails its own task with that defect, pooled or isolated; the pool goes on", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const throwing = (message: string) => () => {
+            throw new Error(message)
+          }
+          const defectOf = (exit: Exit.Exit<unknown, unknown>) =>
+            Exit.isFailure(exit) ? Cause.squash(exit.cause) as Error : assert.fail("expected a failure")
+          const [pooled, beside] = yield* Effect.all(
+            [Effect.exit(p.run(new Square({ x: 2 }), { onStart: throwing("pooled") })), p.run(new Square({ x: 3 }))],
+            { concurrency: "unbounded" }
+          )
+          assert.strictEqual(defectOf(pooled).message, "pooled")
+          assert.strictEqual(beside, 9)
+          const isolated = yield* Effect.exit(p.run(new Square({ x: 2 }), { isolate: true, onStart: throwing("isolated") }))
+          assert.strictEqual(defectOf(isolated).message, "isolated")
+          assert.strictEqual(yield* p.run(new Square({ x: 4 }), { isolate: true }), 16)
+          assert.strictEqual(yield* p.run(new Square({ x: 5 })), 25)
+        }).pipe(Effect.provide(shared)))
+
       it.live("a Schema that throws instead of failing gives its task an EncodeError or a DecodeError, on either side", () =>
         Effect.gen(function*() {
           const p = yield* Pool
