@@ -671,6 +671,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       release(job)
       // an isolated worker whose one task never reached it
       if (slot.isolated !== undefined) retire(slot)
+      // its place in the worker is free again: a task queued behind it goes now
+      schedule()
     }
 
     /** The task has let go of its worker: tell whoever cancelled it and waits for that. */

@@ -78,6 +78,11 @@ const toRequest = (
 ): CoreRequest | EncodeError => {
   const encoded = Wire.encodeTask(task)
   if (Either.isLeft(encoded)) return encoded.left
+  const transfer = options?.transfer
+  // a wrong option is a defect of the call, as for map's options
+  if (transfer !== undefined && !Array.isArray(transfer)) {
+    throw new TypeError(`run: transfer must be an array of buffers or ports, got ${typeof transfer}`)
+  }
   return {
     chunk: false,
     isolate: options?.isolate ?? false,
@@ -86,7 +91,7 @@ const toRequest = (
     timeoutMs: options?.timeout === undefined ? undefined : toMillis(options.timeout),
     span: spanOf(fiber),
     onStart: options?.onStart,
-    transfer: options?.transfer
+    transfer
   }
 }
 

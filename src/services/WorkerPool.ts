@@ -123,7 +123,9 @@ export declare namespace WorkerPool {
      * Buffers in the payload to move to a worker thread instead of copying
      * them (they are unusable here afterwards). A handler moves buffers of
      * its result back with `Transferable.addAll` from `@effect/platform`.
-     * Child processes copy.
+     * Child processes copy. A list a thread cannot take (something that is
+     * neither a buffer nor a port, a buffer listed twice) fails the task with
+     * `EncodeError`.
      */
     readonly transfer?: ReadonlyArray<ArrayBuffer | MessagePortLike> | undefined
     /**

@@ -590,6 +590,27 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           })
         }).pipe(Effect.provide(shared)))
 
+      it.live("a task that cannot be sent frees its place for the tasks queued behind it; a bad transfer list is an EncodeError", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          // one worker: the second and third tasks wait in the pool's queue while the first one is being sent
+          const [badTransfer, unclonable, after] = yield* Effect.all([
+            Effect.either(p.run(new Square({ x: 1 }), { transfer: [{} as never] })),
+            Effect.flip(p.run(new Echo({ value: () => 1 }))),
+            p.run(new Square({ x: 3 }))
+          ], { concurrency: "unbounded" })
+          // (a child process gets copies: its pool does not look at transfer lists)
+          if (kind === "process") assert.deepStrictEqual(badTransfer, Either.right(1))
+          else assert.isTrue(Either.isLeft(badTransfer) && badTransfer.left instanceof Errors.EncodeError)
+          assert.instanceOf(unclonable, Errors.EncodeError)
+          assert.strictEqual(after, 9)
+          // a transfer option that is not an array is a defect of the call, as other wrong per-call options are
+          const exit = yield* Effect.exit(p.run(new Square({ x: 2 }), { transfer: 5 as never }))
+          assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+          assert.include(String(Cause.squash((exit as Exit.Failure<number, never>).cause)), "transfer must be an array")
+          assert.strictEqual(yield* p.run(new Square({ x: 4 })), 16)
+        }).pipe(Effect.provide(pool({ size: 1 }))))
+
       it.live("a channel input or output that cannot be cloned fails its task typed, and frees its worker", () =>
         Effect.gen(function*() {
           const input = yield* Relay.open({})
