@@ -78,6 +78,13 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
   describe(`WorkerPool (${name})`, () => {
     const pool = (options: PoolOptions = {}) => makeLayer({ module: fixture("worker.ts"), size: 2, ...options })
     const Pool = WorkerPool.WorkerPool
+    // the workers' boot ids: the same after a test as before it when no worker was lost or replaced
+    const bootIds = Effect.map(
+      Effect.flatMap(Pool, (p) => p.broadcast(new WhoAmI())),
+      (who) => who.map((w) => w.bootId).sort()
+    )
+    const defectOf = (exit: Exit.Exit<unknown, unknown>): Error =>
+      Exit.isFailure(exit) ? Cause.squash(exit.cause) as Error : assert.fail("expected a failure")
     // Tests that need no special options share one pool of 2 workers (started on first use).
     const shared = ManagedRuntime.make(pool())
     afterAll(() => shared.dispose())
@@ -112,11 +119,7 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
 
       it.live("a handler that throws instead of returning an Effect fails its own task with a defect; the worker goes on", () =>
         Effect.gen(function*() {
-          const p = yield* Pool
-          const bootIds = Effect.map(p.broadcast(new WhoAmI()), (who) => who.map((w) => w.bootId).sort())
           const before = yield* bootIds
-          const defectOf = (exit: Exit.Exit<unknown, unknown>) =>
-            Exit.isFailure(exit) ? Cause.squash(exit.cause) as Error : assert.fail("expected a failure")
           const alone = defectOf(yield* Effect.exit(Parallel.run(new ThrowEagerly({ message: "eager" }))))
           assert.instanceOf(alone, Error)
           assert.strictEqual(alone.message, "eager")
@@ -135,8 +138,6 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const throwing = (message: string) => () => {
             throw new Error(message)
           }
-          const defectOf = (exit: Exit.Exit<unknown, unknown>) =>
-            Exit.isFailure(exit) ? Cause.squash(exit.cause) as Error : assert.fail("expected a failure")
           const [pooled, beside] = yield* Effect.all(
             [Effect.exit(p.run(new Square({ x: 2 }), { onStart: throwing("pooled") })), p.run(new Square({ x: 3 }))],
             { concurrency: "unbounded" }
@@ -152,7 +153,6 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
       it.live("a Schema that throws instead of failing gives its task an EncodeError or a DecodeError, on either side", () =>
         Effect.gen(function*() {
           const p = yield* Pool
-          const bootIds = Effect.map(p.broadcast(new WhoAmI()), (who) => who.map((w) => w.bootId).sort())
           const before = yield* bootIds
           const threw = (error: { readonly message: string }, what: string) => {
             assert.include(error.message, "the Schema threw instead of failing")
