@@ -9,6 +9,9 @@
  * output message of a channel. A member's typed failure surfaces with the
  * member's identity; by default it stops the exchange (the other members are
  * interrupted), with `onFailure: "collect"` it is recorded and the rest go on.
+ * A defect is not a failure to collect: a member that dies (its handler
+ * throws, say), or a job that its owner interrupts, ends the results with a
+ * defect under either policy, and the other members are interrupted.
  * Closing the exchange's scope interrupts every member.
  *
  * @example
@@ -81,7 +84,10 @@ export declare namespace Exchange {
    * @category models
    */
   export interface Options<A> {
-    /** How many members may be active at once; `start` waits for room. Defaults to the pool's capacity. */
+    /**
+     * How many members may be active at once; `start` waits for room. Defaults to the pool's capacity. Anything but
+     * a positive integer is a defect of `make`.
+     */
     readonly limit?: number | undefined
     /** `"stop"` (default): the first failure interrupts the rest and fails the exchange; `"collect"`: record it and go on. */
     readonly onFailure?: "stop" | "collect" | undefined

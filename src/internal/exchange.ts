@@ -1,3 +1,4 @@
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
@@ -13,6 +14,7 @@ import type * as TaskChannel from "../TaskChannel.js"
 type Event<A, E> =
   | { readonly _tag: "Value"; readonly received: Exchange.Received<A>; readonly release: Effect.Effect<void> }
   | { readonly _tag: "Failed"; readonly failure: MemberFailed<E> }
+  | { readonly _tag: "Died"; readonly cause: Cause.Cause<never> }
   | { readonly _tag: "Done" }
 
 /**
@@ -29,8 +31,12 @@ export const make = <A, E = never>(
     type Err = E | WorkerPoolError
     const pool = yield* WorkerPool
     const scope = yield* Effect.scope
+    const limit = options.limit
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+      return yield* Effect.die(new RangeError(`Exchange: limit must be a positive integer, got ${String(limit)}`))
+    }
     const fibers = yield* FiberSet.make<void, never>()
-    const permits = yield* Effect.makeSemaphore(options.limit ?? pool.capacity)
+    const permits = yield* Effect.makeSemaphore(limit ?? pool.capacity)
     const events = yield* Queue.unbounded<Event<A, Err>>()
     const waiting = new Map<number, { member: Exchange.Member; count: number }>()
     const failures: Array<MemberFailed<Err>> = []
@@ -56,9 +62,19 @@ export const make = <A, E = never>(
       Effect.suspend(() => {
         const member: Exchange.Member = { id: nextId++, task }
         active++
+        // (a member interrupted by the exchange itself, its "stop" policy or its scope, skips this)
         const run = body(member).pipe(
-          Effect.catchAll((error) => {
-            const failure = new MemberFailed<Err>({ member, error })
+          Effect.catchAllCause((cause) => {
+            const error = Cause.failureOption(cause)
+            if (Option.isNone(error)) {
+              // A defect, or an interruption from outside (a job interrupted by its owner): the member's result
+              // will never come, and it is no typed failure to collect. The reader gets it, whatever the policy.
+              const died = Cause.isInterruptedOnly(cause)
+                ? Cause.die(new Error(`exchange member ${member.id} (${task}) was interrupted outside the exchange`))
+                : Cause.stripFailures(cause)
+              return Queue.offer(events, { _tag: "Died", cause: died })
+            }
+            const failure = new MemberFailed<Err>({ member, error: error.value })
             if (collect) {
               failures.push(failure)
               return Effect.void
@@ -109,6 +125,8 @@ export const make = <A, E = never>(
               return loop()
             case "Failed":
               return Effect.zipRight(FiberSet.clear(fibers), Effect.fail(Option.some(event.failure)))
+            case "Died":
+              return Effect.zipRight(FiberSet.clear(fibers), Effect.failCause(event.cause))
             case "Value": {
               const entry = waiting.get(event.received.member.id)
               if (entry !== undefined && --entry.count === 0) waiting.delete(event.received.member.id)

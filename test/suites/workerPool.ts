@@ -412,6 +412,29 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.strictEqual(failures[0]!.member.id, 1)
         }).pipe(Effect.scoped, Effect.provide(shared)))
 
+      it.live("a member that dies, or a job interrupted by its owner, ends the exchange with a defect, whatever the policy", () =>
+        Effect.gen(function*() {
+          for (const onFailure of ["stop", "collect"] as const) {
+            const dying = yield* Exchange.make<number, never>({ onFailure })
+            yield* dying.start(new Square({ x: 2 }))
+            yield* dying.start(new Throw({ message: `died under ${onFailure}` }))
+            assert.strictEqual(defectOf(yield* Effect.exit(dying.finish)).message, `died under ${onFailure}`)
+
+            const interrupted = yield* Exchange.make<unknown, never>({ onFailure })
+            const marker = join(tempDir(), "park")
+            const job = yield* Parallel.submit(new Park({ marker }))
+            yield* interrupted.add(job, "Park")
+            yield* waitFor("the parked job to start", () => fileSays(marker) === "started")
+            yield* job.interrupt
+            assert.include(defectOf(yield* Effect.exit(interrupted.finish)).message, "interrupted outside the exchange")
+          }
+          // a limit that would never let a member start
+          for (const limit of [0, -1, 1.5]) {
+            const exit = yield* Effect.exit(Exchange.make<number, never>({ limit }))
+            assert.include(defectOf(exit).message, "limit must be a positive integer")
+          }
+        }).pipe(Effect.scoped, Effect.provide(shared)))
+
       it.live("channels and jobs are members too: every output of a channel is a result", () =>
         Effect.gen(function*() {
           const exchange = yield* Exchange.make<number, Oops>()
