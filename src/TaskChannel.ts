@@ -67,9 +67,12 @@ export interface Port<In, Out> {
  * @category models
  */
 export interface TaskChannel<In, Out, A, E> {
-  /** Sends an input message; waits while the task's buffer is full; fails once the task has ended. */
+  /**
+   * Sends an input message; waits while the task's buffer is full; fails with `ChannelClosed` once the task has
+   * ended or `closeInput` has run.
+   */
   readonly send: (input: In) => Effect.Effect<void, ChannelClosed | EncodeError>
-  /** Tells the task no more input will come (its `take` returns `None`). */
+  /** Tells the task no more input will come (its `take` returns `None`); `send` fails from then on. */
   readonly closeInput: Effect.Effect<void>
   /** The next output message; `None` once the task has ended with success. */
   readonly take: Effect.Effect<Option.Option<Out>, E | WorkerPoolError>

@@ -73,9 +73,11 @@ export const open = (core: Core, task: Task.Any, request: CoreRequest): Effect.E
       return Effect.flatMap(waitIn(takers), loop)
     })
 
+    let inputClosed = false
     const send = (input: unknown): Effect.Effect<void, ChannelClosed | EncodeError> =>
       Effect.suspend(function loop(): Effect.Effect<void, ChannelClosed | EncodeError> {
-        if (final !== undefined) return Effect.fail(new ChannelClosed({ task: task._tag }))
+        // after closeInput the task may have read the end already: a later input would be lost
+        if (final !== undefined || inputClosed) return Effect.fail(new ChannelClosed({ task: task._tag }))
         if (credit > 0) {
           const value = codec.encodeInput(input)
           if (Either.isLeft(value)) {
@@ -100,7 +102,13 @@ export const open = (core: Core, task: Task.Any, request: CoreRequest): Effect.E
 
     const channel: Untyped = {
       send,
-      closeInput: Effect.sync(() => handle.push([Wire.REQ_END_INPUT])),
+      closeInput: Effect.sync(() => {
+        if (inputClosed) return
+        inputClosed = true
+        handle.push([Wire.REQ_END_INPUT])
+        // senders waiting for credit fail now, as after the task's end
+        for (const wake of senders.splice(0)) wake()
+      }),
       take,
       output: Stream.repeatEffectOption(
         Effect.flatMap(Effect.mapError(take, Option.some), (option) =>

@@ -46,6 +46,8 @@ export const toEffect = <A extends ReadonlyArray<unknown>>(started: Started<A>):
 interface Entry {
   readonly ctor: Task.AnyClass
   readonly handler: (task: Task.Any, port?: unknown) => Effect.Effect<unknown, unknown, unknown>
+  /** A channel task: its handler needs the channel's port, so it only starts through `openChannel`. */
+  readonly channel: boolean
 }
 
 /** The caller's span, as the parent of the spans a handler makes. */
@@ -58,7 +60,7 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   const entries = new Map<string, Entry>()
   for (const ctor of runner.tasks) {
     const handler = runner.handlers.get(ctor._tag)
-    if (handler !== undefined) entries.set(ctor._tag, { ctor, handler })
+    if (handler !== undefined) entries.set(ctor._tag, { ctor, handler, channel: Wire.channelCodecOf(ctor) !== undefined })
   }
   const served = Array.from(entries.keys()).join(", ")
 
@@ -94,7 +96,14 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
 
   const runOne = (encoded: unknown): Started<Wire.WireExit> => {
     const decoded = decode(encoded)
-    return typeof decoded[0] === "number" ? decoded as Wire.WireExit : execute(...(decoded as readonly [Entry, Task.Any]))
+    if (typeof decoded[0] === "number") return decoded as Wire.WireExit
+    const [entry, task] = decoded as readonly [Entry, Task.Any]
+    return entry.channel
+      ? [
+        Wire.EXIT_DECODE,
+        `task '${entry.ctor._tag}' is a channel task: start it with ${entry.ctor._tag}.open(...) or openChannel, which give its handler the channel`
+      ]
+      : execute(entry, task)
   }
 
   const withSpan = <A extends ReadonlyArray<unknown>>(started: Started<A>, span: Wire.SpanContext | undefined) =>

@@ -288,6 +288,26 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
     })
 
     describe("channels", () => {
+      it.live("a channel task through run, map or submit is a DecodeError; send after closeInput is ChannelClosed", () =>
+        Effect.gen(function*() {
+          // its handler needs the channel, which only open/openChannel give it
+          const counter = new Counter({ start: 1, burst: 1 })
+          for (const error of [
+            yield* Effect.flip(Parallel.run(counter)),
+            yield* Effect.flip(Parallel.map([counter], (task) => task)),
+            yield* Effect.flip(Effect.flatMap(Parallel.submit(counter), (job) => job.await))
+          ]) {
+            assert.instanceOf(error, Errors.DecodeError)
+            assert.include(error.message, "is a channel task: start it with Counter.open")
+          }
+          // the task may have read the end already: a later input would be lost
+          const channel = yield* Relay.open({})
+          yield* channel.send(1)
+          yield* channel.closeInput
+          assert.instanceOf(yield* Effect.flip(channel.send(2)), Errors.ChannelClosed)
+          assert.strictEqual(yield* channel.await, 1)
+        }).pipe(Effect.scoped, Effect.provide(shared)))
+
       it.live("a channel task takes commands and streams values both ways, then ends with its result", () =>
         Effect.gen(function*() {
           const channel = yield* Counter.open({ start: 10, burst: 1000 })
