@@ -43,7 +43,10 @@ export interface Process<A, E> {
   readonly pid: number | undefined
   /** The worker thread's id; undefined for a child process. */
   readonly threadId: number | undefined
-  /** Waits for the task's result, then for the worker to exit. */
+  /**
+   * Waits for the task's result, then for the worker to exit. After `terminate` the task has no result and `join`
+   * is interrupted, as `Fiber.join` of an interrupted fiber is: wait with `Effect.exit(p.join)`, or read `exitCode`.
+   */
   readonly join: Effect.Effect<A, E | WorkerPoolError>
   /** Interrupts the task and waits for the worker to end (terminated after the interrupt grace if it is stuck). */
   readonly terminate: Effect.Effect<void>

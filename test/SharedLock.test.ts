@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Option, Schema, TestClock } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Option, Schema, TestClock } from "effect"
 import { NodeWorkerPool, Parallel, SharedEvent, SharedLock, SharedValue } from "../src/index.js"
 import { fixture, suspended, waitFor } from "./helpers.js"
 import { AcquireWithin, AtomicIncrement, HoldLock, LockedIncrement, WaitForLock } from "./fixtures/shared-tasks.js"
@@ -20,6 +20,17 @@ describe("SharedLock", () => {
         yield* SharedLock.acquire(lock)
         assert.isTrue(yield* SharedLock.isLocked(lock))
         yield* SharedLock.release(lock)
+        assert.isFalse(yield* SharedLock.isLocked(lock))
+      }))
+
+    it.effect("an infinite timeout is none, as a task's is; one that is not a duration is a defect", () =>
+      Effect.gen(function*() {
+        const lock = yield* SharedLock.make()
+        yield* SharedLock.acquire(lock, { timeout: Duration.infinity })
+        assert.isTrue(yield* SharedLock.isLocked(lock))
+        yield* SharedLock.release(lock)
+        const exit = yield* Effect.exit(SharedLock.acquire(lock, { timeout: "forever" as Duration.DurationInput }))
+        assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
         assert.isFalse(yield* SharedLock.isLocked(lock))
       }))
 

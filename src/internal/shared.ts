@@ -126,10 +126,14 @@ export const blockingLoop = <A, E>(
     return Effect.flatMap(Clock.currentTimeMillis, (now) => wait(now + timeoutMs))
   })
 
-/** A timeout option in milliseconds (a defect if it is not a finite, non-negative duration). */
+/**
+ * A timeout option in milliseconds: none for an infinite one, as a task's timeout (a defect if it is not a
+ * non-negative duration).
+ */
 export const toMillis = (timeout: Duration.DurationInput | undefined): number | undefined => {
   if (timeout === undefined) return undefined
   const millis = Duration.toMillis(Duration.decode(timeout))
+  if (millis === Infinity) return undefined
   if (!Number.isFinite(millis) || millis < 0) {
     throw new RangeError(`a timeout must be a finite, non-negative duration, got ${String(timeout)}`)
   }
