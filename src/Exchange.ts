@@ -85,8 +85,8 @@ export declare namespace Exchange {
    */
   export interface Options<A> {
     /**
-     * How many members may be active at once; `start` waits for room. Defaults to the pool's capacity. Anything but
-     * a positive integer is a defect of `make`.
+     * How many members may be active at once; `start` waits for room. Defaults to the pool's capacity; `Infinity`
+     * for no limit. Anything but a positive integer or `Infinity` is a defect of `make`.
      */
     readonly limit?: number | undefined
     /** `"stop"` (default): the first failure interrupts the rest and fails the exchange; `"collect"`: record it and go on. */

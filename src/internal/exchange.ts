@@ -32,8 +32,10 @@ export const make = <A, E = never>(
     const pool = yield* WorkerPool
     const scope = yield* Effect.scope
     const limit = options.limit
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
-      return yield* Effect.die(new RangeError(`Exchange: limit must be a positive integer, got ${String(limit)}`))
+    if (limit !== undefined && !(limit === Infinity || (Number.isInteger(limit) && limit > 0))) {
+      return yield* Effect.die(
+        new RangeError(`Exchange: limit must be a positive integer or Infinity, got ${String(limit)}`)
+      )
     }
     const fibers = yield* FiberSet.make<void, never>()
     const permits = yield* Effect.makeSemaphore(limit ?? pool.capacity)

@@ -39,6 +39,18 @@ export type Started<A extends ReadonlyArray<unknown>> = A | Effect.Effect<A, nev
 
 export const isDone = <A extends ReadonlyArray<unknown>>(started: Started<A>): started is A => Array.isArray(started)
 
+const successPrototype = Object.getPrototypeOf(Exit.void)
+const failurePrototype = Object.getPrototypeOf(Exit.die(undefined))
+
+/**
+ * An Exit value itself (`Effect.succeed(a)`, `Exit.fail(e)`, `Effect.die(d)`...). `Exit.isExit` looks at `_tag`
+ * only, which a yieldable error tagged "Success" or "Failure" returned as a handler's Effect also has.
+ */
+const isExitValue = (u: unknown): u is Exit.Exit<unknown, unknown> => {
+  const prototype = typeof u === "object" && u !== null ? Object.getPrototypeOf(u) : undefined
+  return prototype === successPrototype || prototype === failurePrototype
+}
+
 /** A `Started` as an Effect. */
 export const toEffect = <A extends ReadonlyArray<unknown>>(started: Started<A>): Effect.Effect<A, never, unknown> =>
   isDone(started) ? Effect.succeed(started) : started
@@ -89,9 +101,13 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
 
   const execute = (entry: Entry, task: Task.Any, port?: unknown): Started<Wire.WireExit> => {
     const effect = call(entry, task, port)
-    return Exit.isExit(effect)
-      ? Wire.encodeExit(entry.ctor, effect)
-      : Effect.map(Effect.exit(effect), (exit) => Wire.encodeExit(entry.ctor, exit))
+    if (!isExitValue(effect)) return Effect.map(Effect.exit(effect), (exit) => Wire.encodeExit(entry.ctor, exit))
+    // outside a fiber, nothing else would catch a throw while encoding (a failure Schema's message function, say)
+    try {
+      return Wire.encodeExit(entry.ctor, effect)
+    } catch (defect) {
+      return [Wire.EXIT_DIE, Wire.encodeDefect(defect)]
+    }
   }
 
   const runOne = (encoded: unknown): Started<Wire.WireExit> => {

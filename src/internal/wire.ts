@@ -124,23 +124,24 @@ export const hasDeclaration = (ast: SchemaAST.AST): boolean => {
  * its EncodeError or DecodeError, and neither the caller's pool nor the worker stops on it. Every codec function
  * catches (the fast ones in their own body: a shared wrapper would make the call inside it megamorphic, ~10% of 1b).
  */
-const threw = (schema: Schema.Schema.All, u: unknown, error: unknown): Either.Either<never, ParseResult.ParseError> =>
+const threw = (u: unknown, error: unknown): Either.Either<never, ParseResult.ParseError> =>
   Either.left(
     new ParseResult.ParseError({
-      issue: new ParseResult.Type(schema.ast, u, `the Schema threw instead of failing: ${describeError(error)}`)
+      // on a Schema of no annotations of its own: a `message` annotation of the user's would replace this message
+      // (and could itself throw, given an issue it does not expect)
+      issue: new ParseResult.Type(Schema.Unknown.ast, u, `the Schema threw instead of failing: ${describeError(error)}`)
     })
   )
 
 /** Schema's own encoder or decoder (a transformation somewhere: the slow path), total. */
 const total = <A>(
-  schema: Schema.Schema.All,
   f: (u: unknown) => Either.Either<A, ParseResult.ParseError>
 ): (u: unknown) => Either.Either<A, ParseResult.ParseError> =>
 (u) => {
   try {
     return f(u)
   } catch (error) {
-    return threw(schema, u, error)
+    return threw(u, error)
   }
 }
 
@@ -156,7 +157,7 @@ const checker = (schema: Schema.Schema<unknown, unknown>) => {
     try {
       return quick?.(u) === true ? Either.right(u) : validate(u)
     } catch (error) {
-      return threw(schema, u, error)
+      return threw(u, error)
     }
   }
 }
@@ -183,7 +184,7 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
       try {
         return Either.right(new ctor(u, true))
       } catch (error) {
-        return threw(fields, u, error)
+        return threw(u, error)
       }
     }
     codec = {
@@ -192,16 +193,16 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
         : undefined,
       encode: plainPayload
         ? checkPayload
-        : total(fields, Schema.encodeEither(self) as (u: unknown) => Either.Either<unknown, ParseResult.ParseError>),
+        : total(Schema.encodeEither(self) as (u: unknown) => Either.Either<unknown, ParseResult.ParseError>),
       decode: plainPayload
         ? (hasDeclaration(fields.ast)
           ? (u) => Either.flatMap(checkPayload(u), () => construct(u))
           : construct)
-        : total(fields, Schema.decodeUnknownEither(self)),
-      encodeSuccess: isIdentity(success) ? checker(success) : total(success, Schema.encodeUnknownEither(success)),
-      decodeSuccess: isIdentity(success) ? receiver(success) : total(success, Schema.decodeUnknownEither(success)),
-      encodeFailure: total(failure, Schema.encodeUnknownEither(failure)),
-      decodeFailure: total(failure, Schema.decodeUnknownEither(failure))
+        : total(Schema.decodeUnknownEither(self)),
+      encodeSuccess: isIdentity(success) ? checker(success) : total(Schema.encodeUnknownEither(success)),
+      decodeSuccess: isIdentity(success) ? receiver(success) : total(Schema.decodeUnknownEither(success)),
+      encodeFailure: total(Schema.encodeUnknownEither(failure)),
+      decodeFailure: total(Schema.decodeUnknownEither(failure))
     }
     codecs.set(ctor, codec)
   }
@@ -225,10 +226,10 @@ export const channelCodecOf = (ctor: Task.AnyClass): ChannelCodec | undefined =>
   if (codec === undefined) {
     const { input, output } = schemas
     codec = {
-      encodeInput: isIdentity(input) ? checker(input) : total(input, Schema.encodeUnknownEither(input)),
-      decodeInput: isIdentity(input) ? receiver(input) : total(input, Schema.decodeUnknownEither(input)),
-      encodeOutput: isIdentity(output) ? checker(output) : total(output, Schema.encodeUnknownEither(output)),
-      decodeOutput: isIdentity(output) ? receiver(output) : total(output, Schema.decodeUnknownEither(output))
+      encodeInput: isIdentity(input) ? checker(input) : total(Schema.encodeUnknownEither(input)),
+      decodeInput: isIdentity(input) ? receiver(input) : total(Schema.decodeUnknownEither(input)),
+      encodeOutput: isIdentity(output) ? checker(output) : total(Schema.encodeUnknownEither(output)),
+      decodeOutput: isIdentity(output) ? receiver(output) : total(Schema.decodeUnknownEither(output))
     }
     channelCodecs.set(ctor, codec)
   }

@@ -47,9 +47,10 @@ export type TypeId = typeof TypeId
  * A handler: the Effect that runs a task inside a worker.
  *
  * The worker calls it as soon as the task starts. When it answers with an `Exit` (`Effect.succeed(...)`,
- * `Effect.fail(...)`) the result leaves at once, with no fiber started for it: the cheapest handler for a tiny
- * task. Any other Effect runs in a fiber of its own. A handler that throws instead of returning an Effect fails its
- * task with that defect, as `Effect.suspend` would.
+ * `Exit.fail(...)`) the result leaves at once, with no fiber started for it: the cheapest handler for a tiny
+ * task. (`Effect.fail(error)` of an object is no Exit: it captures the current span, in a fiber.) Any other Effect
+ * runs in a fiber of its own. A handler that throws instead of returning an Effect fails its task with that
+ * defect, as `Effect.suspend` would.
  *
  * @since 0.1.0
  * @category models
@@ -136,10 +137,10 @@ const unsafeMake = <R>(
 /**
  * Makes a runner from task classes and one handler per task tag.
  *
- * Each task runs in a fiber of its own, with the runner's Layer services, a `Transferable.Collector` and the
- * caller's span in its context. Task fibers run without Effect's runtime metrics (the built-in fiber counts
- * and lifetimes, which nobody outside the worker can read): `Metric.fiberStarted` and the like stay unchanged
- * inside a worker.
+ * Each task whose handler does not answer with an `Exit` runs in a fiber of its own, with the runner's Layer
+ * services, a `Transferable.Collector` and the caller's span in its context. Task fibers run without Effect's
+ * runtime metrics (the built-in fiber counts and lifetimes, which nobody outside the worker can read):
+ * `Metric.fiberStarted` and the like stay unchanged inside a worker.
  *
  * @since 0.1.0
  * @category constructors

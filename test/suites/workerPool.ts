@@ -51,6 +51,9 @@ import {
   FragileIn,
   FragileOut,
   FragileCheck,
+  FailYieldable,
+  FailNow,
+  Failure,
   Totals,
   TraceIds,
   Unserved,
@@ -105,6 +108,15 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           const error = yield* Effect.flip(Parallel.run(new Fail({ message: "no" })))
           assert.instanceOf(error, Oops)
           assert.strictEqual(error.message, "no")
+        }).pipe(Effect.provide(shared)))
+
+      it.live("a handler may return its failure itself (a yieldable error), even one tagged like an Exit", () =>
+        Effect.gen(function*() {
+          const before = yield* bootIds
+          const error = yield* Effect.flip(Parallel.run(new FailYieldable({ message: "returned" })))
+          assert.instanceOf(error, Failure)
+          assert.strictEqual(error.message, "returned")
+          assert.deepStrictEqual(yield* bootIds, before)
         }).pipe(Effect.provide(shared)))
 
       it.live("a throw arrives as a defect with the remote message and stack", () =>
@@ -448,11 +460,14 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
             yield* job.interrupt
             assert.include(defectOf(yield* Effect.exit(interrupted.finish)).message, "interrupted outside the exchange")
           }
-          // a limit that would never let a member start
+          // a limit that would never let a member start; Infinity is none
           for (const limit of [0, -1, 1.5]) {
             const exit = yield* Effect.exit(Exchange.make<number, never>({ limit }))
             assert.include(defectOf(exit).message, "limit must be a positive integer")
           }
+          const unlimited = yield* Exchange.make<number, never>({ limit: Infinity })
+          yield* unlimited.start(new Square({ x: 5 }))
+          assert.deepStrictEqual((yield* unlimited.finish).map((r) => r.value), [25])
         }).pipe(Effect.scoped, Effect.provide(shared)))
 
       it.live("channels and jobs are members too: every output of a channel is a result", () =>
@@ -835,6 +850,12 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
             assert.instanceOf(error, Oops)
             assert.strictEqual(error.message, `at ${at}`)
           }
+          // a failure answered at once, before any item of its chunk needed a fiber (8 starts the second chunk)
+          const now = yield* Effect.flip(
+            Parallel.map(items, (x) => x === 8 ? new FailNow({ message: "at once" }) : task(x), { chunkSize: 8 })
+          )
+          assert.instanceOf(now, Oops)
+          assert.strictEqual(now.message, "at once")
         }).pipe(Effect.provide(shared)))
     })
 
