@@ -162,6 +162,14 @@ const checker = (schema: Schema.Schema<unknown, unknown>) => {
   }
 }
 
+/** A value's encoder: checked as it is for a Schema of no transformation, else Schema's own encoder. */
+const encoderOf = (schema: Schema.Schema<unknown, unknown>) =>
+  isIdentity(schema) ? checker(schema) : total(Schema.encodeUnknownEither(schema))
+
+/** Its decoder on the receiving side: as it came (checked if needed) for a Schema of no transformation. */
+const decoderOf = (schema: Schema.Schema<unknown, unknown>) =>
+  isIdentity(schema) ? receiver(schema) : total(Schema.decodeUnknownEither(schema))
+
 export const codecOf = (ctor: Task.AnyClass): Codec => {
   let codec = codecs.get(ctor)
   if (codec === undefined) {
@@ -199,8 +207,8 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
           ? (u) => Either.flatMap(checkPayload(u), () => construct(u))
           : construct)
         : total(Schema.decodeUnknownEither(self)),
-      encodeSuccess: isIdentity(success) ? checker(success) : total(Schema.encodeUnknownEither(success)),
-      decodeSuccess: isIdentity(success) ? receiver(success) : total(Schema.decodeUnknownEither(success)),
+      encodeSuccess: encoderOf(success),
+      decodeSuccess: decoderOf(success),
       encodeFailure: total(Schema.encodeUnknownEither(failure)),
       decodeFailure: total(Schema.decodeUnknownEither(failure))
     }
@@ -226,10 +234,10 @@ export const channelCodecOf = (ctor: Task.AnyClass): ChannelCodec | undefined =>
   if (codec === undefined) {
     const { input, output } = schemas
     codec = {
-      encodeInput: isIdentity(input) ? checker(input) : total(Schema.encodeUnknownEither(input)),
-      decodeInput: isIdentity(input) ? receiver(input) : total(Schema.decodeUnknownEither(input)),
-      encodeOutput: isIdentity(output) ? checker(output) : total(Schema.encodeUnknownEither(output)),
-      decodeOutput: isIdentity(output) ? receiver(output) : total(Schema.decodeUnknownEither(output))
+      encodeInput: encoderOf(input),
+      decodeInput: decoderOf(input),
+      encodeOutput: encoderOf(output),
+      decodeOutput: decoderOf(output)
     }
     channelCodecs.set(ctor, codec)
   }
