@@ -51,6 +51,8 @@ export interface CoreRequest {
   readonly span: Wire.SpanContext | undefined
   /** Buffers to move to the worker instead of copying them. */
   readonly transfer?: ReadonlyArray<unknown> | undefined
+  /** Copies the payload's large buffers to move them to a worker thread (`Wire.Mover`), if it may have some. */
+  readonly move?: Wire.Mover | undefined
   /** Called when the request is sent to its worker. */
   readonly onStart?: (() => void) | undefined
 }

@@ -22,6 +22,8 @@ export interface Executor {
     payload: unknown,
     span: Wire.SpanContext | undefined
   ) => Started<Wire.WireExit | Wire.ChunkExit>
+  /** Copies the large buffers of a task's encoded success to move them back to the main thread (`Wire.Mover`), if it may have some. */
+  readonly moveSuccess: (tag: unknown) => Wire.Mover | undefined
   /** Starts a channel task: its Effect, and its port to feed with the main side's messages. */
   readonly runChannel: (
     payload: unknown,
@@ -60,6 +62,7 @@ interface Entry {
   readonly handler: (task: Task.Any, port?: unknown) => Effect.Effect<unknown, unknown, unknown>
   /** A channel task: its handler needs the channel's port, so it only starts through `openChannel`. */
   readonly channel: boolean
+  readonly moveSuccess: Wire.Mover | undefined
 }
 
 /** The caller's span, as the parent of the spans a handler makes. */
@@ -72,7 +75,12 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   const entries = new Map<string, Entry>()
   for (const ctor of runner.tasks) {
     const handler = runner.handlers.get(ctor._tag)
-    if (handler !== undefined) entries.set(ctor._tag, { ctor, handler, channel: Wire.channelCodecOf(ctor) !== undefined })
+    if (handler !== undefined) entries.set(ctor._tag, {
+        ctor,
+        handler,
+        channel: Wire.channelCodecOf(ctor) !== undefined,
+        moveSuccess: Wire.codecOf(ctor).moveSuccess
+      })
   }
   const served = Array.from(entries.keys()).join(", ")
 
@@ -152,6 +160,7 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   }
 
   return {
+    moveSuccess: (tag) => typeof tag === "string" ? entries.get(tag)?.moveSuccess : undefined,
     run: (chunk, payload, span) =>
       withSpan<Wire.WireExit | Wire.ChunkExit>(chunk ? runChunk(payload as Wire.ChunkPayload) : runOne(payload), span),
     runChannel: (payload, span, io) => {

@@ -503,8 +503,18 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       job.state = INFLIGHT
       job.slot = slot
       slot.inflight.set(job.id, job)
-      slot.outbox.push(startRequest(requestKind(job.request, job.events), job.id, job.request))
-      if (job.request.transfer !== undefined) (slot.transfers ??= []).push(...job.request.transfer)
+      const request = job.request
+      let payload = request.payload
+      if (request.transfer !== undefined) (slot.transfers ??= []).push(...request.transfer)
+      // large buffers go to a thread as copies that are moved, not cloned (see Wire.MOVE_MIN_BYTES)
+      const moved = request.move !== undefined && options.kind === "thread"
+        ? Wire.moveBuffers(request.move, payload, request.transfer)
+        : undefined
+      if (moved !== undefined) {
+        payload = moved[0]
+        ;(slot.transfers ??= []).push(...moved[1])
+      }
+      slot.outbox.push(startRequest(requestKind(request, job.events), job.id, request, payload))
       if (job.early !== undefined) {
         for (const request of job.early) slot.outbox.push(request)
         job.early = undefined
@@ -521,11 +531,12 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     const startRequest = (
       kind: typeof Wire.REQ_RUN | typeof Wire.REQ_CHUNK | typeof Wire.REQ_CHANNEL,
       id: number,
-      request: CoreRequest
+      request: CoreRequest,
+      payload: unknown
     ): Wire.Request =>
       request.timeoutMs === undefined
-        ? [kind, id, request.payload, request.span]
-        : [kind, id, request.payload, request.span, 1]
+        ? [kind, id, payload, request.span]
+        : [kind, id, payload, request.span, 1]
 
     const armTimeout = (job: Job) => {
       const timeoutMs = job.request.timeoutMs
@@ -801,7 +812,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
           startedAt: performance.now()
         }
         slot.inflight.set(job.id, job)
-        slot.outbox.push(startRequest(requestKind(request, undefined), job.id, request))
+        slot.outbox.push(startRequest(requestKind(request, undefined), job.id, request, request.payload))
         // its timeout counts from its start: now on an idle worker, else once the tasks before it are done
         if (slot.inflight.size <= options.concurrency) armTimeout(job)
         return job

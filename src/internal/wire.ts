@@ -75,6 +75,10 @@ export type WireExit =
 export type ChunkExit = readonly [successes: ReadonlyArray<unknown>, stop: WireExit | undefined]
 
 interface Codec {
+  /** Copies the large buffers of an encoded payload to move them to a worker thread (see `Mover`); none if it has none. */
+  readonly movePayload: Mover | undefined
+  /** The same for an encoded success, sent back from a worker thread. */
+  readonly moveSuccess: Mover | undefined
   /** The payload's field names (`_tag` aside) when its fields' encoded form is their type, so a chunk can go as columns. */
   readonly plainFields: ReadonlyArray<string> | undefined
   readonly encode: (task: Task.Any) => Either.Either<unknown, ParseResult.ParseError>
@@ -207,6 +211,8 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
           ? (u) => Either.flatMap(checkPayload(u), () => construct(u))
           : construct)
         : total(Schema.decodeUnknownEither(self)),
+      movePayload: moverOf(fields.ast),
+      moveSuccess: moverOf(success.ast),
       encodeSuccess: encoderOf(success),
       decodeSuccess: decoderOf(success),
       encodeFailure: total(Schema.encodeUnknownEither(failure)),
@@ -242,6 +248,147 @@ export const channelCodecOf = (ctor: Task.AnyClass): ChannelCodec | undefined =>
     channelCodecs.set(ctor, codec)
   }
   return codec
+}
+
+// ---------------------------------------------------------------------------
+// large buffers cross to a thread as a copy that is moved
+// ---------------------------------------------------------------------------
+
+/**
+ * An ArrayBuffer of at least this many bytes, or a typed array over one, crosses to a worker thread as a
+ * copy that is moved (`slice`, then transferred) instead of a structured clone: one copy instead of two (into the
+ * message, then out of it in the receiving thread), and one allocation fewer. The caller keeps its buffer, as with a
+ * clone. A 1 MiB Float64Array's round trip here: 0.83-0.95 ms cloned both ways, 0.40-0.58 ms copied and moved; 4 MiB:
+ * 4.5 against 1.3 ms; the two are even at 64 KiB.
+ */
+export const MOVE_MIN_BYTES = 128 * 1024
+
+/**
+ * Copies the large buffers of an encoded value (the value itself, or its top-level fields, where its Schema declares
+ * a type of its own): the value to send instead, and the copies' buffers to transfer with it; undefined if there is
+ * nothing to copy. Buffers in `keep` (the caller's own transfer list) are moved as they are.
+ */
+export type Mover = (
+  value: unknown,
+  keep: ReadonlyArray<unknown> | undefined
+) => readonly [value: unknown, transfer: ReadonlyArray<ArrayBuffer>] | undefined
+
+const typedArrays = new Map<object, new(buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView>(
+  [
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array
+  ].map((ctor) => [ctor.prototype, ctor])
+)
+
+/**
+ * The copies made for one value: a value met twice gets the same copy, and views of one buffer views of the same
+ * copied buffer, as a clone keeps them. Only the places a Mover looks at are copied: a view nested deeper in the
+ * value, of a buffer that was copied, is cloned, and no longer shares it.
+ */
+class Copies {
+  readonly values: Array<unknown> = []
+  readonly buffers: Array<ArrayBuffer> = []
+  readonly transfer: Array<ArrayBuffer> = []
+}
+
+/**
+ * A large plain ArrayBuffer (not shared, not resizable, not a subclass), or a typed array of a built-in class over
+ * one: its copy; else undefined (it is cloned: a Node Buffer, a view of shared memory...).
+ */
+const copyToMove = (value: unknown, keep: ReadonlyArray<unknown> | undefined, copies: Copies): unknown => {
+  if (typeof value !== "object" || value === null) return undefined
+  const prototype = Object.getPrototypeOf(value)
+  const ctor = prototype === ArrayBuffer.prototype ? undefined : typedArrays.get(prototype)
+  if (ctor === undefined && prototype !== ArrayBuffer.prototype) return undefined
+  // a plain ArrayBuffer once its prototype is checked below (not a SharedArrayBuffer)
+  const buffer = (ctor === undefined ? value : (value as ArrayBufferView).buffer) as ArrayBuffer
+  if (
+    Object.getPrototypeOf(buffer) !== ArrayBuffer.prototype || buffer.byteLength < MOVE_MIN_BYTES ||
+    (buffer as { readonly resizable?: boolean }).resizable === true || keep?.includes(buffer) === true
+  ) return undefined
+  const { buffers, transfer, values } = copies
+  for (let i = 0; i < values.length; i += 2) if (values[i] === value) return values[i + 1]
+  let copy: ArrayBuffer | undefined
+  for (let i = 0; i < buffers.length; i += 2) if (buffers[i] === buffer) copy = buffers[i + 1]!
+  if (copy === undefined) {
+    copy = buffer.slice(0)
+    buffers.push(buffer, copy)
+    transfer.push(copy)
+  }
+  // a view of part of its buffer copies the whole of it, as a clone does
+  const moved = ctor === undefined
+    ? copy
+    : new ctor(copy, (value as ArrayBufferView).byteOffset, (value as Float64Array).length)
+  values.push(value, moved)
+  return moved
+}
+
+/** Whether a value of this (encoded) Schema may be a buffer or a typed array: it declares a type of its own. */
+const mayBeBuffer = (ast: SchemaAST.AST): boolean => {
+  switch (ast._tag) {
+    case "Declaration":
+      return true
+    case "Refinement":
+      return mayBeBuffer(ast.from)
+    case "Union":
+      return ast.types.some(mayBeBuffer)
+    default:
+      return false
+  }
+}
+
+/** The Mover of a Schema's encoded values, or undefined if no buffer can be where it looks. */
+const moverOf = (schema: SchemaAST.AST): Mover | undefined => {
+  const ast = SchemaAST.encodedAST(schema)
+  if (mayBeBuffer(ast)) {
+    return (value, keep) => {
+      const copies = new Copies()
+      const moved = copyToMove(value, keep, copies)
+      return moved === undefined ? undefined : [moved, copies.transfer]
+    }
+  }
+  if (ast._tag !== "TypeLiteral") return undefined
+  const names = ast.propertySignatures.filter((property) => mayBeBuffer(property.type)).map((property) => property.name)
+  if (names.length === 0) return undefined
+  return (value, keep) => {
+    if (typeof value !== "object" || value === null) return undefined
+    let copies: Copies | undefined
+    let out: Record<PropertyKey, unknown> | undefined
+    for (const name of names) {
+      const moved = copyToMove((value as Record<PropertyKey, unknown>)[name], keep, copies ??= new Copies())
+      if (moved === undefined) continue
+      // never the caller's object (a task's encoded payload is often the task itself): a copy of its own fields,
+      // which is what a clone would send
+      out ??= { ...value }
+      out[name] = moved
+    }
+    return out === undefined ? undefined : [out, copies!.transfer]
+  }
+}
+
+/**
+ * Moves the large buffers of a value (see `Mover`), or leaves it as it is if moving throws (a getter of its own, say:
+ * the clone then meets the same throw and the task fails with it).
+ */
+export const moveBuffers = (
+  move: Mover,
+  value: unknown,
+  keep: ReadonlyArray<unknown> | undefined
+): readonly [value: unknown, transfer: ReadonlyArray<ArrayBuffer>] | undefined => {
+  try {
+    return move(value, keep)
+  } catch {
+    return undefined
+  }
 }
 
 export const classOf = (task: Task.Any): Task.AnyClass => task.constructor as unknown as Task.AnyClass

@@ -91,7 +91,8 @@ const toRequest = (
     timeoutMs: options?.timeout === undefined ? undefined : toMillis(options.timeout),
     span: spanOf(fiber),
     onStart: options?.onStart,
-    transfer
+    transfer,
+    move: Wire.codecOf(Wire.classOf(task)).movePayload
   }
 }
 

@@ -39,6 +39,9 @@ import {
   MakeVec,
   NextDay,
   Reverse,
+  Buffers,
+  Held,
+  HeldIntact,
   ReverseMoved,
   Vec,
   VecLength,
@@ -623,6 +626,46 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           // the same worker (size 1): the result's buffer has left it, unless it was copied (a child process;
           // in-process, nothing is sent)
           assert.strictEqual(yield* p.run(new ReverseMoved()), kind === "thread")
+        }).pipe(Effect.provide(pool({ size: 1 }))))
+
+      // (to a thread, large buffers go as copies that are moved: this checks the copy keeps what a clone keeps)
+      it.live("large buffers not listed in `transfer` are copied: the caller keeps its own, and shared ones stay shared", () =>
+        Effect.gen(function*() {
+          const raw = new ArrayBuffer(1 << 20)
+          const a = new Float64Array(raw).fill(1)
+          const part = new Float64Array(raw, 8, 16)
+          const results = yield* Effect.all([
+            Parallel.run(new Buffers({ a, b: a, raw, part })),
+            // a small one, cloned as before
+            Parallel.run(new Buffers({ a: new Float64Array(4).fill(1), b: new Float64Array(1), raw, part }))
+          ], { concurrency: "unbounded" })
+          const [large, small] = results
+          assert.deepStrictEqual([large.sameArray, large.sum, small.sameArray, small.sum], [true, 131_072, false, 4])
+          // a thread (or in-process) gets what a clone keeps: a buffer and its views are one buffer there (a child
+          // process's IPC serialisation does not keep it: each view comes on a buffer of its own, or Node's pool)
+          assert.deepStrictEqual([large.partAt[1], small.partAt[1]], [16, 16])
+          if (kind !== "process") {
+            assert.deepStrictEqual([large.partAt, small.partAt], [[8, 16], [8, 16]])
+            assert.deepStrictEqual([large.rawIsItsBuffer, large.partSharesIt, small.rawIsItsBuffer, small.partSharesIt], [
+              true,
+              true,
+              false,
+              false
+            ])
+          }
+          // not moved, and not written by the handler (which set a[0] to -1 in its copy)
+          assert.strictEqual(raw.byteLength, 1 << 20)
+          assert.strictEqual(a[0], 1)
+        }).pipe(Effect.provide(shared)))
+
+      it.live("a large result its handler keeps is copied back: the handler's own stays whole", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const result = yield* p.run(new Held({ n: 1 << 17 }))
+          assert.strictEqual(result.length, 1 << 17)
+          assert.strictEqual(result[(1 << 17) - 1], (1 << 17) - 1)
+          // the same worker (size 1)
+          assert.isTrue(yield* p.run(new HeldIntact()))
         }).pipe(Effect.provide(pool({ size: 1 }))))
     })
 
