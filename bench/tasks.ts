@@ -21,8 +21,9 @@ export class Spin extends Task.Class<Spin>()("Spin", {
 }) {}
 
 /**
- * The buffer task: a Float64Array as a Schema field, sent back, structured-cloned
- * both ways (EchoTransfer below moves it instead).
+ * The buffer task: a Float64Array as a Schema field, sent back, cloned both ways
+ * (EchoTransfer below moves it instead). A 1 MiB one crosses to and from a
+ * thread as a copy that is moved, not structured-cloned (see README).
  */
 export class Echo extends Task.Class<Echo>()("Echo", {
   payload: { array: Schema.instanceOf(Float64Array) },
@@ -30,9 +31,12 @@ export class Echo extends Task.Class<Echo>()("Echo", {
   failure: Schema.Never
 }) {}
 
-/** Like Echo, with the buffer moved both ways (`transfer` in, `Transferable.addAll` out). */
+/** A Float64Array that moves to and from worker threads (`Task.transferable`). */
+const Moved = Task.transferable(Schema.instanceOf(Float64Array), (array) => [array.buffer])
+
+/** Like Echo, with the buffer moved both ways: declared by the Schema of the field and the result. */
 export class EchoTransfer extends Task.Class<EchoTransfer>()("EchoTransfer", {
-  payload: { array: Schema.instanceOf(Float64Array) },
-  success: Schema.instanceOf(Float64Array),
+  payload: { array: Moved },
+  success: Moved,
   failure: Schema.Never
 }) {}

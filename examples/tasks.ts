@@ -108,3 +108,25 @@ export class CoreMessage extends Task.Class<CoreMessage>()("CoreMessage", {
   success: Schema.String,
   failure: Schema.Never
 }) {}
+
+/** A Float64Array that moves to and from worker threads instead of being copied. */
+export const Samples = Task.transferable(Schema.instanceOf(Float64Array), (samples) => [samples.buffer])
+
+/** Smooths a block of samples (a moving average over `width` samples); the block moves both ways. */
+export class Smooth extends Task.Class<Smooth>()("Smooth", {
+  payload: { samples: Samples, width: Schema.Int },
+  success: Samples,
+  failure: Schema.Never
+}) {}
+
+/** The moving average of `samples` over `width` samples (fewer at the start), in place. */
+export const smooth = <A extends Float64Array>(samples: A, width: number): A => {
+  const window = new Float64Array(width)
+  let sum = 0
+  for (let i = 0; i < samples.length; i++) {
+    sum += samples[i]! - window[i % width]!
+    window[i % width] = samples[i]!
+    samples[i] = sum / Math.min(i + 1, width)
+  }
+  return samples
+}

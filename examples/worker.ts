@@ -14,6 +14,8 @@ import {
   Errand,
   isPrime,
   Primes,
+  Smooth,
+  smooth,
   Square,
   Waste,
   Welcome
@@ -29,7 +31,8 @@ export default TaskRunner.make([
   Welcome,
   Count,
   Waste,
-  CoreMessage
+  CoreMessage,
+  Smooth
 ], {
   CoreMessage: ({ core, message }) => Effect.succeed(` ${message} from core : ${core}`),
   Welcome: ({ name }) => Effect.sync(() => console.log(` welcome ${name} to multiprocessing!`)),
@@ -49,6 +52,8 @@ export default TaskRunner.make([
       return waste
     }),
   Square: ({ x }) => Effect.succeed(x * x),
+  // its Schema moves the block back (Task.transferable): it answers at once, with no copy either way
+  Smooth: ({ samples, width }) => Effect.succeed(smooth(samples, width)),
   Compute: ({ end, start }) => Effect.sync(() => compute(start, end)),
   CountPrimes: ({ from, to }) => Effect.sync(() => countPrimes(from, to)),
   Calculate: ({ delayMillis, i, j, n }) => Effect.as(Effect.sleep(delayMillis), i * n + j),

@@ -24,11 +24,15 @@
  *
  * @since 0.1.0
  */
+import * as Transferable from "@effect/platform/Transferable"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import type * as Request from "effect/Request"
 import * as Schema from "effect/Schema"
+import type { TransferListItem } from "node:worker_threads"
 import type { WorkerPoolError } from "./Errors.js"
 import * as TaskBuilder from "./internal/taskBuilder.js"
+import { TransferableId } from "./internal/wire.js"
 import * as WorkerPool from "./services/WorkerPool.js"
 
 /**
@@ -60,11 +64,12 @@ export interface TaskClass<
  * Schemas must not need services to encode or decode.
  *
  * Its instances are those of the `Schema.TaggedRequest` underneath: the same own properties, prototype,
- * equality, validation and errors. When every payload field is a plain Schema as simple to check as `typeof`
- * (numbers, strings, booleans, bigints, literals, declared types without type parameters such as
+ * equality, validation and errors. When every payload field is a plain Schema whose type is as simple to check as
+ * `typeof` (numbers, strings, booleans, bigints, literals, declared types without type parameters such as
  * `instanceOf(Float64Array)` or `DateFromSelf`, refinements of these such as integers or non-empty strings, and
- * unions of these), they are built directly instead of by Schema's class constructor, some 15-20 times faster,
- * which counts when a map makes a task per item.
+ * unions of these; a transformation's type side, as `Schema.Date`'s or `transferable`'s, counts), they are built
+ * directly instead of by Schema's class constructor, some 15-20 times faster, which counts when a map makes a
+ * task per item.
  *
  * @since 0.1.0
  * @category constructors
@@ -151,3 +156,40 @@ export type Instance<C> = C extends new(...args: ReadonlyArray<any>) => infer T 
  * @category models
  */
 export const tagOf = (task: Any): string => task._tag
+
+/**
+ * A Schema whose values move to and from worker threads instead of being copied: `f` lists the buffers (or ports)
+ * of a value, which are transferred with it, and are gone (detached) on the side that sent it. A
+ * `SharedArrayBuffer` it lists is left out: it is shared, not moved.
+ *
+ * Put it on a payload field, on the success, or on a field of a struct success: a handler that returns such a
+ * result moves its buffers without `Transferable.addAll`, so it can answer at once (`Effect.succeed`) and needs no
+ * fiber. It is `Transferable.schema` from `@effect/platform` (so it also moves values where a platform `Collector`
+ * is in context), annotated so that the pool finds the buffers without running Schema's encoder. Child processes
+ * copy, and `TestWorkerPool` copies results, as with `transfer` and `Transferable.addAll`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Task } from "effect-parallel"
+ *
+ * const Samples = Task.transferable(Schema.instanceOf(Float64Array), (a) => [a.buffer])
+ *
+ * export class Smooth extends Task.Class<Smooth>()("Smooth", {
+ *   payload: { samples: Samples },
+ *   success: Samples,
+ *   failure: Schema.Never
+ * }) {}
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const transferable: {
+  <I>(f: (encoded: I) => Iterable<TransferListItem | ArrayBufferLike>): <A, R>(self: Schema.Schema<A, I, R>) => Schema.Schema<A, I, R>
+  <A, I, R>(self: Schema.Schema<A, I, R>, f: (encoded: I) => Iterable<TransferListItem | ArrayBufferLike>): Schema.Schema<A, I, R>
+} = dual(
+  2,
+  <A, I, R>(self: Schema.Schema<A, I, R>, f: (encoded: I) => Iterable<TransferListItem | ArrayBufferLike>): Schema.Schema<A, I, R> =>
+    Transferable.schema(self, f as (encoded: I) => Iterable<never>).annotations({ [TransferableId]: f })
+)

@@ -52,6 +52,13 @@ describe("examples", () => {
     assert.include(out, "active: 5")
   })
 
+  it("transfer.ts: blocks move to the workers and back (Task.transferable), smoothed as serially", async () => {
+    const out = await run("transfer.ts")
+    assert.include(out, "blocks sent: 0, 0, 0, 0 bytes left here")
+    assert.include(out, "blocks back: 8000000, 8000000, 8000000, 8000000 bytes")
+    assert.include(out, "same as serial: true")
+  })
+
   it("pprocess-channel.ts: a continuous channel streams values while the main side sends commands", async () => {
     const out = await run("pprocess-channel.ts")
     assert.include(out, "asked for 3: 1000003, 1000033, 1000037")

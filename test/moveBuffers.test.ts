@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Schema } from "effect"
+import { Either, Schema } from "effect"
 import * as Wire from "../src/internal/wire.js"
 import { Task } from "../src/index.js"
-import { Buffers, Held, Square } from "./fixtures/tasks.js"
+import { Buffers, Held, MovingEcho, Square } from "./fixtures/tasks.js"
 
 // The pools' end-to-end behaviour is in the shared suite (suites/workerPool.ts, "transfers"); this checks which
 // buffers the wire copies and moves to a thread, which a clone would hide from those tests.
@@ -59,5 +59,22 @@ describe("large buffers to a thread", () => {
     assert.strictEqual(result.byteLength, LARGE)
     assert.isUndefined(Wire.codecOf(Square).movePayload)
     assert.isUndefined(Wire.codecOf(Square).moveSuccess)
+  })
+})
+
+describe("Task.transferable", () => {
+  it("is taken for the Schema it wraps (fast paths kept), lists its buffers, and leaves shared memory out", () => {
+    const codec = Wire.codecOf(MovingEcho)
+    // plain fields: a chunk goes as columns, a task is checked and not rebuilt
+    assert.deepStrictEqual(codec.plainFields, ["data"])
+    const data = new Uint8Array(8)
+    const task = new MovingEcho({ data })
+    // checked, not encoded: the task itself goes
+    const encoded = Wire.encodeTask(task)
+    assert.isTrue(Either.isRight(encoded) && encoded.right === task)
+    assert.deepStrictEqual(Wire.withDeclaredTransfers(codec.transferPayload, task, undefined), [data.buffer])
+    assert.deepStrictEqual(Wire.withDeclaredTransfers(codec.transferSuccess, data, [data.buffer]), [data.buffer])
+    const shared = new Uint8Array(new SharedArrayBuffer(8))
+    assert.isUndefined(Wire.withDeclaredTransfers(codec.transferSuccess, shared, undefined))
   })
 })

@@ -21,7 +21,7 @@ const wrap = (pool: WorkerPool.WorkerPool): EffectPool => ({
   spin: (iterations) => pool.run(new Spin({ iterations })),
   spinMap: (count, iterations) => pool.map(Array.from({ length: count }), () => new Spin({ iterations })),
   echo: (array) => pool.run(new Echo({ array })),
-  echoTransfer: (array) => pool.run(new EchoTransfer({ array }), { transfer: [array.buffer as ArrayBuffer] })
+  echoTransfer: (array) => pool.run(new EchoTransfer({ array }))
 })
 
 const use = (kind: "thread" | "process", extra: Partial<NodeWorkerPool.NodeWorkerPool.Options>): EffectLib["use"] =>
@@ -50,7 +50,7 @@ export const make = (kind: "thread" | "process"): EffectLib => ({
     "tiny-map": "`pool.map(items, (x) => new Inc({ x }))`, chunkSize \"auto\"",
     cpu: "`Effect.forEach(tasks, (task) => pool.run(task), { concurrency: \"unbounded\" })`, a fiber per task; the last column: `pool.map` with chunkSize \"auto\"",
     "buffer-clone": "Float64Array as a Schema field (`Schema.instanceOf(Float64Array)`)",
-    "buffer-transfer": "`pool.run(new EchoTransfer({ array }), { transfer: [array.buffer] })`; the handler moves it back with `Transferable.addAll`",
+    "buffer-transfer": "`Task.transferable` on the field and the result: moved both ways; the handler answers with `Effect.succeed`",
     stream: "`pool.stream(generator, (x) => new Inc({ x }))` folded with Stream.runFold; chunkSize \"auto\""
   }
 })

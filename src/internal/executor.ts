@@ -22,8 +22,8 @@ export interface Executor {
     payload: unknown,
     span: Wire.SpanContext | undefined
   ) => Started<Wire.WireExit | Wire.ChunkExit>
-  /** Copies the large buffers of a task's encoded success to move them back to the main thread (`Wire.Mover`), if it may have some. */
-  readonly moveSuccess: (tag: unknown) => Wire.Mover | undefined
+  /** The codec of the tasks of a tag, if it is served here (what a result moves with: `Wire.sendingResult`). */
+  readonly codecOf: (tag: unknown) => Wire.Codec | undefined
   /** Starts a channel task: its Effect, and its port to feed with the main side's messages. */
   readonly runChannel: (
     payload: unknown,
@@ -62,7 +62,7 @@ interface Entry {
   readonly handler: (task: Task.Any, port?: unknown) => Effect.Effect<unknown, unknown, unknown>
   /** A channel task: its handler needs the channel's port, so it only starts through `openChannel`. */
   readonly channel: boolean
-  readonly moveSuccess: Wire.Mover | undefined
+  readonly codec: Wire.Codec
 }
 
 /** The caller's span, as the parent of the spans a handler makes. */
@@ -79,7 +79,7 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
         ctor,
         handler,
         channel: Wire.channelCodecOf(ctor) !== undefined,
-        moveSuccess: Wire.codecOf(ctor).moveSuccess
+        codec: Wire.codecOf(ctor)
       })
   }
   const served = Array.from(entries.keys()).join(", ")
@@ -160,7 +160,7 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
   }
 
   return {
-    moveSuccess: (tag) => typeof tag === "string" ? entries.get(tag)?.moveSuccess : undefined,
+    codecOf: (tag) => typeof tag === "string" ? entries.get(tag)?.codec : undefined,
     run: (chunk, payload, span) =>
       withSpan<Wire.WireExit | Wire.ChunkExit>(chunk ? runChunk(payload as Wire.ChunkPayload) : runOne(payload), span),
     runChannel: (payload, span, io) => {

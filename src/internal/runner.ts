@@ -280,15 +280,11 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       const unsent = failedOutside.get(job.id)
       if (unsent !== undefined) failedOutside.delete(job.id)
       let out = transfers !== undefined && transfers.length > 0 ? transfers : undefined
-      // a large buffer in a single result goes back to the main thread as a copy that is moved, not cloned
-      // (see Wire.MOVE_MIN_BYTES); the handler may still hold the one it returned
-      if (parentPort !== null && unsent === undefined && job.kind !== Wire.REQ_CHUNK && result[0] === Wire.EXIT_SUCCESS) {
-        const move = executor.moveSuccess(job.tag)
-        const moved = move === undefined ? undefined : Wire.moveBuffers(move, result[1], out)
-        if (moved !== undefined) {
-          result = [Wire.EXIT_SUCCESS, moved[0]]
-          out = out === undefined ? moved[1] : [...out, ...moved[1]]
-        }
+      // to the main thread, a result moves the buffers its Schema declares (Task.transferable), and a large buffer
+      // goes as a copy that is moved, not cloned (the handler may still hold the one it returned)
+      const codec = parentPort === null || unsent !== undefined ? undefined : executor.codecOf(job.tag)
+      if (codec !== undefined && (codec.transferSuccess !== undefined || codec.moveSuccess !== undefined)) {
+        ;[result, out] = Wire.sendingResult(codec, result, out)
       }
       post([job.id, unsent !== undefined ? [Wire.EXIT_DECODE, unsent] : result], out, startedAt)
     }

@@ -1,4 +1,5 @@
 import * as Schema from "effect/Schema"
+import * as SchemaAST from "effect/SchemaAST"
 import { checkOf } from "./quickCheck.js"
 
 /**
@@ -9,7 +10,7 @@ import { checkOf } from "./quickCheck.js"
  * worker decodes a task), more than the rest of a tiny task's trip. The instance it makes is the class's prototype
  * with `_tag` and the fields as own properties, which this builds directly (~0.06 µs) when the payload allows it:
  * every field is a plain Schema (no property signature, so no constructor default), and, unless validation is
- * off, every field has a check as simple as `typeof` (see quickCheck).
+ * off, the type side of every field has a check as simple as `typeof` (see quickCheck).
  * Anything else, props that fail a check included, goes to Schema's constructor, which makes or throws exactly
  * what it always did. A subclass's own constructor and fields still run on the instance returned here.
  */
@@ -24,7 +25,8 @@ export const make = (tag: string, fields: Schema.Struct.Fields): Builder | undef
     return undefined
   }
   const names = keys as ReadonlyArray<string>
-  const checks = names.map((key) => checkOf((fields[key] as Schema.Schema.Any).ast))
+  // the constructor validates the type side of each field (a transformation's, `Task.transferable`'s, is what it makes)
+  const checks = names.map((key) => checkOf(SchemaAST.typeAST((fields[key] as Schema.Schema.Any).ast)))
   const checkable = checks.every((check) => check !== undefined)
   return (prototype, props, options) => {
     if (typeof props !== "object" || props === null) return undefined

@@ -74,7 +74,11 @@ export type WireExit =
 /** The encoded successes of a chunk, in order, and the exit that stopped it early, if any. */
 export type ChunkExit = readonly [successes: ReadonlyArray<unknown>, stop: WireExit | undefined]
 
-interface Codec {
+export interface Codec {
+  /** The buffers an encoded payload moves with, as its Schema declares them (`Task.transferable`); none: undefined. */
+  readonly transferPayload: ((value: unknown) => ReadonlyArray<unknown>) | undefined
+  /** The same for an encoded success. */
+  readonly transferSuccess: ((value: unknown) => ReadonlyArray<unknown>) | undefined
   /** Copies the large buffers of an encoded payload to move them to a worker thread (see `Mover`); none if it has none. */
   readonly movePayload: Mover | undefined
   /** The same for an encoded success, sent back from a worker thread. */
@@ -90,6 +94,132 @@ interface Codec {
 }
 
 const codecs = new WeakMap<object, Codec>()
+
+// ---------------------------------------------------------------------------
+// Task.transferable: buffers a Schema declares to move
+// ---------------------------------------------------------------------------
+
+/** The annotation of `Task.transferable`: the function that lists the buffers (or ports) a value moves with. */
+export const TransferableId: unique symbol = Symbol.for("effect-parallel/Task/transferable")
+
+type ListTransfers = (value: unknown) => Iterable<unknown>
+
+const listOf = (ast: SchemaAST.AST): ListTransfers | undefined =>
+  SchemaAST.isTransformation(ast) ? ast.annotations[TransferableId] as ListTransfers | undefined : undefined
+
+/**
+ * The Schema without its `Task.transferable` wrappers (where they are looked for: the Schema itself, or its
+ * struct's fields): they encode and decode a value as it is (and name its buffers), so the wire takes them for
+ * the Schema they wrap and keeps its fast paths.
+ */
+const withoutTransferables = (ast: SchemaAST.AST): SchemaAST.AST => {
+  if (listOf(ast) !== undefined) return withoutTransferables((ast as SchemaAST.Transformation).to)
+  if (!SchemaAST.isTypeLiteral(ast) || !ast.propertySignatures.some((property) => listOf(property.type) !== undefined)) {
+    return ast
+  }
+  return new SchemaAST.TypeLiteral(
+    ast.propertySignatures.map((property) =>
+      listOf(property.type) === undefined ? property : new SchemaAST.PropertySignature(
+        property.name,
+        withoutTransferables(property.type),
+        property.isOptional,
+        property.isReadonly,
+        property.annotations
+      )
+    ),
+    ast.indexSignatures,
+    ast.annotations
+  )
+}
+
+/**
+ * The buffers an encoded value moves with, as its Schema declares them (`Task.transferable` on the Schema itself or
+ * on its struct's fields), or undefined if it declares none. The user's function may throw: the callers catch.
+ */
+const declaredTransfersOf = (ast: SchemaAST.AST): ((value: unknown) => ReadonlyArray<unknown>) | undefined => {
+  const list = listOf(ast)
+  if (list !== undefined) return (value) => Array.from(list(value))
+  if (!SchemaAST.isTypeLiteral(ast)) return undefined
+  const fields = ast.propertySignatures.flatMap((property) => {
+    const list = listOf(property.type)
+    return list === undefined ? [] : [[property.name, list] as const]
+  })
+  if (fields.length === 0) return undefined
+  return (value) => {
+    const out: Array<unknown> = []
+    for (const [name, list] of fields) {
+      const field = (value as Record<PropertyKey, unknown>)[name]
+      if (field !== undefined) for (const item of list(field)) out.push(item)
+    }
+    return out
+  }
+}
+
+/**
+ * The buffers a value declares to move (see `declaredTransfersOf`) added to `transfer` (once each: a transfer list
+ * must not name one twice), or the reason the Schema's function threw.
+ */
+export const withDeclaredTransfers = (
+  list: ((value: unknown) => ReadonlyArray<unknown>) | undefined,
+  value: unknown,
+  transfer: ReadonlyArray<unknown> | undefined
+): ReadonlyArray<unknown> | undefined | string => {
+  if (list === undefined) return transfer
+  let declared: ReadonlyArray<unknown>
+  try {
+    declared = list(value)
+  } catch (error) {
+    return `its Task.transferable function threw: ${describeError(error)}`
+  }
+  // shared memory is shared, not moved (a transfer list cannot name it)
+  return addTransfers(transfer, declared.filter((item) => !(item instanceof SharedArrayBuffer)))
+}
+
+/** `more` added to a transfer list, once each. */
+const addTransfers = (
+  transfer: ReadonlyArray<unknown> | undefined,
+  more: ReadonlyArray<unknown>
+): ReadonlyArray<unknown> | undefined => {
+  if (more.length === 0) return transfer
+  const out = transfer === undefined ? [] : transfer.slice()
+  for (const item of more) if (!out.includes(item)) out.push(item)
+  return out
+}
+
+/**
+ * A worker thread's result as it goes back: with the buffers its success Schema declares to move, and copies of
+ * its other large buffers (see `MOVE_MIN_BYTES`), added to `transfer` (the handler's `Transferable.addAll`). A
+ * chunk's successes each. A declaring function that throws fails the task (or stops the chunk there) with a
+ * DecodeError for its caller.
+ */
+export const sendingResult = (
+  codec: Codec,
+  result: WireExit | ChunkExit,
+  transfer: ReadonlyArray<unknown> | undefined
+): readonly [WireExit | ChunkExit, ReadonlyArray<unknown> | undefined] => {
+  const send = (value: unknown): readonly [unknown, ReadonlyArray<unknown> | undefined] | string => {
+    const declared = withDeclaredTransfers(codec.transferSuccess, value, transfer)
+    if (typeof declared === "string") return `the result could not be sent back: ${declared}`
+    transfer = declared
+    const moved = codec.moveSuccess === undefined ? undefined : moveBuffers(codec.moveSuccess, value, transfer)
+    if (moved === undefined) return [value, transfer]
+    transfer = addTransfers(transfer, moved[1])
+    return [moved[0], transfer]
+  }
+  if (typeof result[0] === "number") {
+    if (result[0] !== EXIT_SUCCESS) return [result, transfer]
+    const sent = send(result[1])
+    return typeof sent === "string" ? [[EXIT_DECODE, sent], transfer] : [[EXIT_SUCCESS, sent[0]], transfer]
+  }
+  const [successes, stop] = result as ChunkExit
+  const out: Array<unknown> = new Array(successes.length)
+  for (let i = 0; i < successes.length; i++) {
+    const sent = send(successes[i])
+    if (typeof sent === "string") return [[out.slice(0, i), [EXIT_DECODE, sent]], transfer]
+    out[i] = sent[0]
+  }
+  return [[out, stop], transfer]
+}
 
 /**
  * A Schema with no transformation anywhere (refinements allowed): its encoded form is the value itself, which
@@ -166,27 +296,39 @@ const checker = (schema: Schema.Schema<unknown, unknown>) => {
   }
 }
 
+/** A Schema as the wire sees it: without its `Task.transferable` wrappers (see `withoutTransferables`). */
+const wireSchema = (schema: Schema.Schema<unknown, unknown>): Schema.Schema<unknown, unknown> => {
+  const ast = withoutTransferables(schema.ast)
+  return ast === schema.ast ? schema : Schema.make(ast)
+}
+
 /** A value's encoder: checked as it is for a Schema of no transformation, else Schema's own encoder. */
-const encoderOf = (schema: Schema.Schema<unknown, unknown>) =>
-  isIdentity(schema) ? checker(schema) : total(Schema.encodeUnknownEither(schema))
+const encoderOf = (schema: Schema.Schema<unknown, unknown>) => {
+  const wire = wireSchema(schema)
+  return isIdentity(wire) ? checker(wire) : total(Schema.encodeUnknownEither(schema))
+}
 
 /** Its decoder on the receiving side: as it came (checked if needed) for a Schema of no transformation. */
-const decoderOf = (schema: Schema.Schema<unknown, unknown>) =>
-  isIdentity(schema) ? receiver(schema) : total(Schema.decodeUnknownEither(schema))
+const decoderOf = (schema: Schema.Schema<unknown, unknown>) => {
+  const wire = wireSchema(schema)
+  return isIdentity(wire) ? receiver(wire) : total(Schema.decodeUnknownEither(schema))
+}
 
 export const codecOf = (ctor: Task.AnyClass): Codec => {
   let codec = codecs.get(ctor)
   if (codec === undefined) {
     const self = ctor as unknown as Schema.Schema<Task.Any, unknown>
-    const fields = Schema.Struct((ctor as unknown as { fields: Schema.Struct.Fields }).fields) as unknown as Schema.Schema<
+    const declared = Schema.Struct((ctor as unknown as { fields: Schema.Struct.Fields }).fields) as unknown as Schema.Schema<
       unknown,
       unknown
     >
+    const fields = wireSchema(declared)
     const success = ctor.success as Schema.Schema<unknown, unknown>
     const failure = ctor.failure as Schema.Schema<unknown, unknown>
     // Fast paths for the common case of plain fields and results. A task instance of plain fields
     // is sent as it is (cloning keeps its own fields and drops its prototype) and rebuilt in the
     // worker without a second validation; a plain result is checked in the worker and not decoded.
+    // (Task.transferable fields are taken for the Schema they wrap: see withoutTransferables)
     const plainPayload = isIdentity(fields)
     const checkPayload = checker(fields)
     // columns give every task every field: not for optional ones, which a task may not have
@@ -211,8 +353,10 @@ export const codecOf = (ctor: Task.AnyClass): Codec => {
           ? (u) => Either.flatMap(checkPayload(u), () => construct(u))
           : construct)
         : total(Schema.decodeUnknownEither(self)),
+      transferPayload: declaredTransfersOf(declared.ast),
+      transferSuccess: declaredTransfersOf(success.ast),
       movePayload: moverOf(fields.ast),
-      moveSuccess: moverOf(success.ast),
+      moveSuccess: moverOf(wireSchema(success).ast),
       encodeSuccess: encoderOf(success),
       decodeSuccess: decoderOf(success),
       encodeFailure: total(Schema.encodeUnknownEither(failure)),
@@ -438,14 +582,29 @@ export type ChunkPayload = ReadonlyArray<unknown> | { readonly columns: Columns 
 
 const isColumns = (payload: ChunkPayload): payload is { readonly columns: Columns } => !Array.isArray(payload)
 
+/** An encoded chunk, and the buffers its tasks' Schemas declare to move (`Task.transferable`), if any. */
+export interface EncodedChunk {
+  readonly payload: ChunkPayload
+  readonly transfer: ReadonlyArray<unknown> | undefined
+}
+
 /** Encodes the tasks of a chunk on the main side: as columns when they allow it, else one by one. */
-export const encodeChunk = (tasks: ReadonlyArray<Task.Any>): Either.Either<ChunkPayload, EncodeError> => {
+export const encodeChunk = (tasks: ReadonlyArray<Task.Any>): Either.Either<EncodedChunk, EncodeError> => {
   const first = tasks[0]
   const codec = codecOfTask(first)
   const fields = codec?.plainFields
   const ctor = first?.constructor
+  let transfer: ReadonlyArray<unknown> | undefined
+  // the buffers an encoded task declares to move, added to the chunk's; an EncodeError if its function threw
+  const declare = (codec: Codec, task: Task.Any, encoded: unknown): EncodeError | undefined => {
+    const declared = withDeclaredTransfers(codec.transferPayload, encoded, transfer)
+    if (typeof declared === "string") return new EncodeError({ task: task._tag, reason: declared })
+    transfer = declared
+    return undefined
+  }
   if (fields !== undefined && tasks.every((task) => task !== null && typeof task === "object" && task.constructor === ctor)) {
     const encode = codec!.encode
+    const declares = codec!.transferPayload !== undefined
     const columns = fields.map(() => new Array<unknown>(tasks.length))
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i]!
@@ -455,16 +614,21 @@ export const encodeChunk = (tasks: ReadonlyArray<Task.Any>): Either.Either<Chunk
       }
       const value = checked.right as Record<string, unknown>
       for (let k = 0; k < fields.length; k++) columns[k]![i] = value[fields[k]!]
+      const failed = declares ? declare(codec!, task, value) : undefined
+      if (failed !== undefined) return Either.left(failed)
     }
-    return Either.right({ columns: [first!._tag, tasks.length, fields, columns] })
+    return Either.right({ payload: { columns: [first!._tag, tasks.length, fields, columns] }, transfer })
   }
   const payload: Array<unknown> = new Array(tasks.length)
   for (let i = 0; i < tasks.length; i++) {
-    const encoded = encodeTask(tasks[i]!)
+    const task = tasks[i]!
+    const encoded = encodeTask(task)
     if (Either.isLeft(encoded)) return Either.left(encoded.left)
     payload[i] = encoded.right
+    const failed = declare(codecOf(classOf(task)), task, encoded.right)
+    if (failed !== undefined) return Either.left(failed)
   }
-  return Either.right(payload)
+  return Either.right({ payload, transfer })
 }
 
 /** A chunk's length, and a reader of its encoded tasks (from columns: a fresh object of its tag and fields). */

@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { type EncodeError, InvalidOptions, WorkerCrashed, type WorkerPoolError } from "../Errors.js"
+import { EncodeError, InvalidOptions, WorkerCrashed, type WorkerPoolError } from "../Errors.js"
 import * as Job from "../Job.js"
 import * as WorkerPool from "../services/WorkerPool.js"
 
@@ -78,11 +78,15 @@ const toRequest = (
 ): CoreRequest | EncodeError => {
   const encoded = Wire.encodeTask(task)
   if (Either.isLeft(encoded)) return encoded.left
-  const transfer = options?.transfer
+  const given = options?.transfer
   // a wrong option is a defect of the call, as for map's options
-  if (transfer !== undefined && !Array.isArray(transfer)) {
-    throw new TypeError(`run: transfer must be an array of buffers or ports, got ${typeof transfer}`)
+  if (given !== undefined && !Array.isArray(given)) {
+    throw new TypeError(`run: transfer must be an array of buffers or ports, got ${typeof given}`)
   }
+  const codec = Wire.codecOf(Wire.classOf(task))
+  // and the buffers its Schema declares to move (Task.transferable)
+  const transfer = Wire.withDeclaredTransfers(codec.transferPayload, encoded.right, given)
+  if (typeof transfer === "string") return new EncodeError({ task: task._tag, reason: transfer })
   return {
     chunk: false,
     isolate: options?.isolate ?? false,
@@ -92,7 +96,7 @@ const toRequest = (
     span: spanOf(fiber),
     onStart: options?.onStart,
     transfer,
-    move: Wire.codecOf(Wire.classOf(task)).movePayload
+    move: codec.movePayload
   }
 }
 
@@ -149,8 +153,8 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
     Effect.withFiberRuntime<ChunkOutcome, WorkerPoolError>((fiber) => {
       const encoded = Wire.encodeChunk(tasks)
       if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-      const payload = encoded.right
-      const request = { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span: spanOf(fiber) }
+      const { payload, transfer } = encoded.right
+      const request = { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span: spanOf(fiber), transfer }
       const once = Effect.async<ChunkOutcome, WorkerPoolError>((resume) => {
         const cancel = core.submit(request, (result) =>
           resume(

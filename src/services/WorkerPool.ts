@@ -121,8 +121,10 @@ export declare namespace WorkerPool {
     readonly onStart?: (() => void) | undefined
     /**
      * Buffers in the payload to move to a worker thread instead of copying
-     * them (they are unusable here afterwards). A handler moves buffers of
-     * its result back with `Transferable.addAll` from `@effect/platform`.
+     * them (they are unusable here afterwards), besides those its Schema
+     * declares with `Task.transferable`. A handler moves buffers of its
+     * result back with `Transferable.addAll` from `@effect/platform`, or by
+     * declaring them in the success Schema.
      * Child processes copy. A list a thread cannot take (something that is
      * neither a buffer nor a port, a buffer listed twice) fails the task with
      * `EncodeError`.

@@ -42,6 +42,9 @@ import {
   Buffers,
   Held,
   HeldIntact,
+  Moving,
+  MovingEcho,
+  MovingMoved,
   ReverseMoved,
   Vec,
   VecLength,
@@ -626,6 +629,46 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           // the same worker (size 1): the result's buffer has left it, unless it was copied (a child process;
           // in-process, nothing is sent)
           assert.strictEqual(yield* p.run(new ReverseMoved()), kind === "thread")
+        }).pipe(Effect.provide(pool({ size: 1 }))))
+
+      it.live("Task.transferable moves a payload's and a result's buffers both ways, for run and map", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const data = Uint8Array.from({ length: 1000 }, (_, i) => i % 251)
+          const expected = Array.from(data).reverse()
+          const out = yield* p.run(new Moving({ data }))
+          assert.deepStrictEqual([Array.from(out.reversed), out.count], [expected, 1000])
+          // moved to a thread, and in-process (TestWorkerPool sends with the same transfer list); a child process copies
+          assert.strictEqual(data.byteLength, kind === "process" ? 1000 : 0)
+          // the result its handler answered with at once (no Transferable.addAll) has left the worker: the same
+          // worker (size 1), a thread only (a child process and TestWorkerPool copy results)
+          assert.strictEqual(yield* p.run(new MovingMoved()), kind === "thread")
+          // chunks of a map move theirs too
+          const inputs = [1, 2, 3, 4].map((k) => Uint8Array.of(k, k + 1))
+          const echoed = yield* p.map(inputs, (bytes) => new MovingEcho({ data: bytes }), { chunkSize: 2 })
+          assert.deepStrictEqual(echoed.map((bytes) => Array.from(bytes)), [[1, 2], [2, 3], [3, 4], [4, 5]])
+          assert.deepStrictEqual(inputs.map((bytes) => bytes.byteLength), kind === "process" ? [2, 2, 2, 2] : [0, 0, 0, 0])
+          // a buffer both declared and listed in `transfer` is listed once (a transfer list naming one twice throws)
+          const twice = Uint8Array.of(7, 8)
+          assert.deepStrictEqual(Array.from(yield* p.run(new MovingEcho({ data: twice }), { transfer: [twice.buffer] })), [7, 8])
+        }).pipe(Effect.provide(pool({ size: 1 }))))
+
+      it.live("a Task.transferable function that throws fails its own task: EncodeError, or DecodeError on the way back", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const encode = yield* Effect.flip(p.run(new Moving({ data: Uint8Array.of(255, 1) })))
+          assert.instanceOf(encode, Errors.EncodeError)
+          assert.include(encode.message, "no moving 255")
+          // it is called where the result moves: from a thread
+          const back = yield* Effect.either(p.run(new Moving({ data: Uint8Array.of(1, 254) })))
+          if (kind === "thread") {
+            assert.isTrue(Either.isLeft(back) && back.left instanceof Errors.DecodeError)
+            assert.include(String(Either.isLeft(back) && back.left.message), "no moving 254 back")
+          } else {
+            assert.deepStrictEqual(Either.map(back, (out) => Array.from(out.reversed)), Either.right([254, 1]))
+          }
+          // and the worker goes on
+          assert.deepStrictEqual(Array.from((yield* p.run(new Moving({ data: Uint8Array.of(1, 2) }))).reversed), [2, 1])
         }).pipe(Effect.provide(pool({ size: 1 }))))
 
       // (to a thread, large buffers go as copies that are moved: this checks the copy keeps what a clone keeps)
