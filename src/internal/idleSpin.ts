@@ -63,6 +63,70 @@ export const makeSequentialFlag = (sequential: SharedArrayBuffer | undefined): (
   }
 }
 
+/**
+ * The main thread's side, while the pool has one task in flight: after a send, its event loop keeps turning (a
+ * chain of `setImmediate`) for up to `idleSpinMicros` (1 ms at most) instead of sleeping in its poll, so that the reply is read as
+ * soon as it comes, without the cost of waking a sleeping thread. Nothing waits on it: timers, I/O and other
+ * callbacks run as usual between turns. Only with a core to spare besides the worker running the task, and only
+ * while replies come within the window: after one that took longer (a longer task, code not yet warm, or the main
+ * thread and the worker sharing a core, where turning only holds the worker back) the next send sleeps as before.
+ */
+export interface ReplyWatch {
+  /** The one task in flight was sent. */
+  readonly sent: () => void
+  /** A reply came. */
+  readonly replied: () => void
+  /** The pool no longer has exactly one task in flight, or it closed. */
+  readonly stop: () => void
+  /** Whether its event loop is kept turning now (for tests). */
+  readonly turning: () => boolean
+}
+
+/** The main thread's window, at most: it is for the replies of quick tasks (a worker's may be longer). */
+const MAX_REPLY_WATCH_MS = 1
+
+export const makeReplyWatch = (idleSpinMicros: number): ReplyWatch => {
+  if (idleSpinMicros <= 0 || Os.availableParallelism() < 2) {
+    return { sent: () => {}, replied: () => {}, stop: () => {}, turning: () => false }
+  }
+  const windowMs = Math.min(MAX_REPLY_WATCH_MS, idleSpinMicros / 1000)
+  let sentAt = -1
+  let deadline = 0
+  let watching = false
+  let turning = false
+  // whether the last reply came within the window after its send
+  let quick = false
+  const turn = () => {
+    if (watching && performance.now() < deadline) {
+      setImmediate(turn)
+      return
+    }
+    turning = false
+    watching = false
+  }
+  return {
+    sent: () => {
+      sentAt = performance.now()
+      if (!quick) return
+      deadline = sentAt + windowMs
+      watching = true
+      if (turning) return
+      turning = true
+      setImmediate(turn)
+    },
+    replied: () => {
+      if (sentAt >= 0) quick = performance.now() - sentAt <= windowMs
+      sentAt = -1
+      watching = false
+    },
+    stop: () => {
+      sentAt = -1
+      watching = false
+    },
+    turning: () => turning
+  }
+}
+
 /** A frame of the platform runner's framing: `[0, requests]`, or `[1]` to close. */
 export type Frame = readonly [number, unknown?]
 

@@ -123,6 +123,8 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
     // it sends the next), where a worker that polls for the next one saves a wake-up; with more in flight the
     // cores are better left to the other workers and the main thread.
     const setSequential = IdleSpin.makeSequentialFlag(config.sequential)
+    // and the main thread keeps its event loop turning for the reply of that one task, instead of sleeping
+    const watchReply = IdleSpin.makeReplyWatch(options.kind === "thread" ? options.idleSpinMicros : 0)
     const metrics = Metrics.makeRecorder(Metrics.poolLabel(options.module))
     const recordState = () => {
       // a closed pool's gauges stay at zero (replies of tasks its close interrupted still come in)
@@ -395,6 +397,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
         else if (slot.state === READY) retire(slot)
         return
       }
+      watchReply.replied()
       for (const reply of message[1]) {
         const id = reply[0]
         const job = slot.inflight.get(id)
@@ -612,10 +615,17 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       let inflight = 0
       for (const slot of live) inflight += slot.inflight.size
       // before the sends, so that a worker replying at once reads it
-      setSequential(inflight === 1 && queued === 0)
+      const sequential = inflight === 1 && queued === 0
+      setSequential(sequential)
+      let sent = false
       for (const slot of live) {
-        if (slot.outbox.length > 0) send(slot)
+        if (slot.outbox.length > 0) {
+          send(slot)
+          sent = true
+        }
       }
+      if (!sequential) watchReply.stop()
+      else if (sent) watchReply.sent()
       recordState()
     }
 
@@ -874,6 +884,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
 
     const close = Effect.suspend(() => {
       closed = true
+      watchReply.stop()
       failQueued((tag) => new PoolClosed({ task: tag }))
       // its gauges read nothing from now on (no queue, no workers)
       metrics.state(0, 0, 0)

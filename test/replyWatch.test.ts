@@ -1,0 +1,59 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as IdleSpin from "../src/internal/idleSpin.js"
+
+// The main thread's side of idleSpin (internal/idleSpin.ts, makeReplyWatch): while one task is in flight its event
+// loop keeps turning for the reply instead of sleeping. The pools' suites run every sequential caller through it;
+// this checks when it turns, that it stops, and that nothing waits on it.
+
+const nextTurns = (n: number) =>
+  new Promise<void>((resolve) => {
+    const go = (left: number) => (left === 0 ? resolve() : setImmediate(() => go(left - 1)))
+    go(n)
+  })
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+describe("the main thread's reply watch", () => {
+  it("turns after a send once replies come within its window, stops at the reply, and never holds a timer back", async () => {
+    // a window of 1 ms (the most it takes), so that a reply given at once is within it even on a busy machine
+    const watch = IdleSpin.makeReplyWatch(50_000)
+    // no reply seen yet: the first send sleeps as before
+    watch.sent()
+    assert.isFalse(watch.turning())
+    watch.replied()
+    // that reply came within the window: the next send turns the loop
+    watch.sent()
+    assert.isTrue(watch.turning())
+    // a timer still fires while it turns
+    let fired = false
+    setTimeout(() => (fired = true), 0)
+    await sleep(0)
+    assert.isTrue(fired)
+    // the reply stops it at its next turn
+    watch.replied()
+    await nextTurns(2)
+    assert.isFalse(watch.turning())
+    // without a reply it stops at the end of its window
+    watch.sent()
+    assert.isTrue(watch.turning())
+    await sleep(20)
+    assert.isFalse(watch.turning())
+    // a reply that took longer than the window: the next send sleeps
+    watch.replied()
+    watch.sent()
+    assert.isFalse(watch.turning())
+    // stop (the pool has more in flight, or closed) ends it at once
+    watch.replied()
+    watch.sent()
+    watch.stop()
+    await nextTurns(2)
+    assert.isFalse(watch.turning())
+  })
+
+  it("is off with idleSpin 0", () => {
+    const watch = IdleSpin.makeReplyWatch(0)
+    watch.sent()
+    watch.replied()
+    watch.sent()
+    assert.isFalse(watch.turning())
+  })
+})
