@@ -14,8 +14,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 describe("the main thread's reply watch", () => {
   it("turns after a send once replies come within its window, stops at the reply, and never holds a timer back", async () => {
-    // a window of 1 ms (the most it takes), so that a reply given at once is within it even on a busy machine
-    const watch = IdleSpin.makeReplyWatch(50_000)
+    // a window of 200 ms (a pool's is 1 ms at most), so that a reply given at once is within it even on a busy machine
+    const watch = IdleSpin.makeReplyWatch(200_000, 200)
     // no reply seen yet: the first send sleeps as before
     watch.sent()
     assert.isFalse(watch.turning())
@@ -35,15 +35,20 @@ describe("the main thread's reply watch", () => {
     // without a reply it stops at the end of its window
     watch.sent()
     assert.isTrue(watch.turning())
-    await sleep(20)
+    await sleep(300)
     assert.isFalse(watch.turning())
     // a reply that took longer than the window: the next send sleeps
     watch.replied()
     watch.sent()
     assert.isFalse(watch.turning())
-    // stop (the pool has more in flight, or closed) ends it at once
+    // after that miss it needs two replies in a row within the window (then four, eight... up to 64)
     watch.replied()
     watch.sent()
+    assert.isFalse(watch.turning())
+    watch.replied()
+    watch.sent()
+    assert.isTrue(watch.turning())
+    // stop (the pool has more in flight, or closed) ends it at once
     watch.stop()
     await nextTurns(2)
     assert.isFalse(watch.turning())

@@ -65,11 +65,13 @@ export const makeSequentialFlag = (sequential: SharedArrayBuffer | undefined): (
 
 /**
  * The main thread's side, while the pool has one task in flight: after a send, its event loop keeps turning (a
- * chain of `setImmediate`) for up to `idleSpinMicros` (1 ms at most) instead of sleeping in its poll, so that the reply is read as
- * soon as it comes, without the cost of waking a sleeping thread. Nothing waits on it: timers, I/O and other
- * callbacks run as usual between turns. Only with a core to spare besides the worker running the task, and only
- * while replies come within the window: after one that took longer (a longer task, code not yet warm, or the main
- * thread and the worker sharing a core, where turning only holds the worker back) the next send sleeps as before.
+ * chain of `setImmediate`) for up to `idleSpinMicros` (1 ms at most) instead of sleeping in its poll, so that the
+ * reply is read as soon as it comes, without the cost of waking a sleeping thread. Nothing waits on it: timers, I/O
+ * and other callbacks run as usual between turns. Only with a core to spare besides the worker running the task.
+ *
+ * It turns once a reply has come within the window while it slept, and goes on while replies come within it. A
+ * reply that does not (a longer task, or the main thread and the worker sharing a core, where turning only holds the
+ * worker back) makes it sleep again until twice as many replies in a row have come within the window (up to 64).
  */
 export interface ReplyWatch {
   /** The one task in flight was sent. */
@@ -85,29 +87,37 @@ export interface ReplyWatch {
 /** The main thread's window, at most: it is for the replies of quick tasks (a worker's may be longer). */
 const MAX_REPLY_WATCH_MS = 1
 
-export const makeReplyWatch = (idleSpinMicros: number): ReplyWatch => {
+/** How many replies in a row within the window it may need before it turns again. */
+const MAX_QUICK_NEEDED = 64
+
+export const makeReplyWatch = (idleSpinMicros: number, maxWindowMs = MAX_REPLY_WATCH_MS): ReplyWatch => {
   if (idleSpinMicros <= 0 || Os.availableParallelism() < 2) {
     return { sent: () => {}, replied: () => {}, stop: () => {}, turning: () => false }
   }
-  const windowMs = Math.min(MAX_REPLY_WATCH_MS, idleSpinMicros / 1000)
+  const windowMs = Math.min(maxWindowMs, idleSpinMicros / 1000)
   let sentAt = -1
   let deadline = 0
   let watching = false
   let turning = false
-  // whether the last reply came within the window after its send
-  let quick = false
+  // replies in a row that came within the window while it slept, and how many it needs before it turns
+  let quick = 0
+  let needed = 1
   const turn = () => {
     if (watching && performance.now() < deadline) {
       setImmediate(turn)
       return
     }
     turning = false
+    if (!watching) return
+    // no reply within the window
     watching = false
+    quick = 0
+    needed = Math.min(MAX_QUICK_NEEDED, needed * 2)
   }
   return {
     sent: () => {
       sentAt = performance.now()
-      if (!quick) return
+      if (quick < needed) return
       deadline = sentAt + windowMs
       watching = true
       if (turning) return
@@ -115,9 +125,14 @@ export const makeReplyWatch = (idleSpinMicros: number): ReplyWatch => {
       setImmediate(turn)
     },
     replied: () => {
-      if (sentAt >= 0) quick = performance.now() - sentAt <= windowMs
+      if (watching) {
+        // within the window
+        needed = 1
+        watching = false
+      } else if (sentAt >= 0) {
+        quick = performance.now() - sentAt <= windowMs ? quick + 1 : 0
+      }
       sentAt = -1
-      watching = false
     },
     stop: () => {
       sentAt = -1
