@@ -164,7 +164,9 @@ export const tagOf = (task: Any): string => task._tag
  *
  * Put it on a payload field, on the success, or on a field of a struct success: a handler that returns such a
  * result moves its buffers without `Transferable.addAll`, so it can answer at once (`Effect.succeed`) and needs no
- * fiber. It is `Transferable.schema` from `@effect/platform` (so it also moves values where a platform `Collector`
+ * fiber. It is looked for there only: inside `Schema.optional`, `Schema.NullOr` or a further transformation the
+ * value is copied. A buffer that has been moved already (the same task run twice) fails the task with
+ * `EncodeError`; a `broadcast` copies. It is `Transferable.schema` from `@effect/platform` (so it also moves values where a platform `Collector`
  * is in context), annotated so that the pool finds the buffers without running Schema's encoder. Child processes
  * copy, and `TestWorkerPool` copies results, as with `transfer` and `Transferable.addAll`.
  *

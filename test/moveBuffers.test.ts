@@ -72,8 +72,17 @@ describe("Task.transferable", () => {
     // checked, not encoded: the task itself goes
     const encoded = Wire.encodeTask(task)
     assert.isTrue(Either.isRight(encoded) && encoded.right === task)
-    assert.deepStrictEqual(Wire.withDeclaredTransfers(codec.transferPayload, task, undefined), [data.buffer])
-    assert.deepStrictEqual(Wire.withDeclaredTransfers(codec.transferSuccess, data, [data.buffer]), [data.buffer])
+    // (the very buffers, not equal ones)
+    const listed = Wire.withDeclaredTransfers(codec.transferPayload, task, undefined) as ReadonlyArray<unknown>
+    assert.deepStrictEqual([listed.length, listed[0] === data.buffer], [1, true])
+    const once = Wire.withDeclaredTransfers(codec.transferSuccess, data, [data.buffer]) as ReadonlyArray<unknown>
+    assert.deepStrictEqual([once.length, once[0] === data.buffer], [1, true])
+    // a transfer list as it can go: each item once, and no buffer moved away already
+    const moved = new ArrayBuffer(8)
+    structuredClone(moved, { transfer: [moved] })
+    const empty = new ArrayBuffer(0)
+    const sendable = Wire.sendableTransfers([data.buffer, moved, empty, data.buffer])
+    assert.deepStrictEqual([sendable.length, sendable[0] === data.buffer, sendable[1] === empty], [2, true, true])
     const shared = new Uint8Array(new SharedArrayBuffer(8))
     assert.isUndefined(Wire.withDeclaredTransfers(codec.transferSuccess, shared, undefined))
   })

@@ -660,7 +660,7 @@ export const makeNodeCore = (options: NodeCoreOptions): Effect.Effect<Core, Spaw
       // Straight to the port, in the platform's framing ([0, data]): the worker is ready, so the platform
       // would not buffer, and this saves an Effect run per message on the hot path.
       try {
-        Spawn.post(slot.raw!, [0, requests], transfers)
+        Spawn.post(slot.raw!, [0, requests], transfers === undefined ? undefined : Wire.sendableTransfers(transfers))
         return true
       } catch (error) {
         lastSendError = error

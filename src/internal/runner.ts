@@ -130,7 +130,10 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
     const send = (replies: ReadonlyArray<Wire.Reply>, transfers?: ReadonlyArray<unknown>): boolean => {
       try {
         if (parentPort !== null) {
-          parentPort.postMessage([1, [Wire.MSG_REPLIES, replies]], transfers as Array<WorkerThreads.TransferListItem>)
+          parentPort.postMessage(
+            [1, [Wire.MSG_REPLIES, replies]],
+            (transfers === undefined ? undefined : Wire.sendableTransfers(transfers)) as Array<WorkerThreads.TransferListItem>
+          )
         } else {
           process.send!([1, [Wire.MSG_REPLIES, replies]])
         }
@@ -282,9 +285,15 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       let out = transfers !== undefined && transfers.length > 0 ? transfers : undefined
       // to the main thread, a result moves the buffers its Schema declares (Task.transferable), and a large buffer
       // goes as a copy that is moved, not cloned (the handler may still hold the one it returned)
-      const codec = parentPort === null || unsent !== undefined ? undefined : executor.codecOf(job.tag)
-      if (codec !== undefined && (codec.transferSuccess !== undefined || codec.moveSuccess !== undefined)) {
-        ;[result, out] = Wire.sendingResult(codec, result, out)
+      if (parentPort !== null && unsent === undefined) {
+        // (a chunk of columns is of one class, its tag's; any other chunk may mix classes)
+        const codec = executor.codecOf(job.tag)
+        if (job.kind === Wire.REQ_CHUNK && Array.isArray(job.payload)) {
+          const tagAt = Wire.chunkTagAt(job.payload as Wire.ChunkPayload)
+          ;[result, out] = Wire.sendingResult((index) => executor.codecOf(tagAt(index)), result, out)
+        } else if (Wire.sendsSuccess(codec)) {
+          ;[result, out] = Wire.sendingResult(() => codec, result, out)
+        }
       }
       post([job.id, unsent !== undefined ? [Wire.EXIT_DECODE, unsent] : result], out, startedAt)
     }

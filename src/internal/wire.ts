@@ -186,18 +186,23 @@ const addTransfers = (
   return out
 }
 
+/** Whether a value of a codec's success goes back with more than a clone: declared buffers, or large ones copied. */
+export const sendsSuccess = (codec: Codec | undefined): boolean =>
+  codec !== undefined && (codec.transferSuccess !== undefined || codec.moveSuccess !== undefined)
+
 /**
  * A worker thread's result as it goes back: with the buffers its success Schema declares to move, and copies of
  * its other large buffers (see `MOVE_MIN_BYTES`), added to `transfer` (the handler's `Transferable.addAll`). A
- * chunk's successes each. A declaring function that throws fails the task (or stops the chunk there) with a
- * DecodeError for its caller.
+ * chunk's successes each, by the codec of its own task (`codecAt(index)`: a chunk may mix classes). A declaring
+ * function that throws fails the task (or stops the chunk there) with a DecodeError for its caller.
  */
 export const sendingResult = (
-  codec: Codec,
+  codecAt: (index: number) => Codec | undefined,
   result: WireExit | ChunkExit,
   transfer: ReadonlyArray<unknown> | undefined
 ): readonly [WireExit | ChunkExit, ReadonlyArray<unknown> | undefined] => {
-  const send = (value: unknown): readonly [unknown, ReadonlyArray<unknown> | undefined] | string => {
+  const send = (codec: Codec | undefined, value: unknown): readonly [unknown, ReadonlyArray<unknown> | undefined] | string => {
+    if (codec === undefined || !sendsSuccess(codec)) return [value, transfer]
     const declared = withDeclaredTransfers(codec.transferSuccess, value, transfer)
     if (typeof declared === "string") return `the result could not be sent back: ${declared}`
     transfer = declared
@@ -208,17 +213,19 @@ export const sendingResult = (
   }
   if (typeof result[0] === "number") {
     if (result[0] !== EXIT_SUCCESS) return [result, transfer]
-    const sent = send(result[1])
+    const sent = send(codecAt(0), result[1])
     return typeof sent === "string" ? [[EXIT_DECODE, sent], transfer] : [[EXIT_SUCCESS, sent[0]], transfer]
   }
   const [successes, stop] = result as ChunkExit
-  const out: Array<unknown> = new Array(successes.length)
+  // a new array only once a success changes
+  let out: Array<unknown> | undefined
   for (let i = 0; i < successes.length; i++) {
-    const sent = send(successes[i])
-    if (typeof sent === "string") return [[out.slice(0, i), [EXIT_DECODE, sent]], transfer]
-    out[i] = sent[0]
+    const sent = send(codecAt(i), successes[i])
+    if (typeof sent === "string") return [[(out ?? successes).slice(0, i), [EXIT_DECODE, sent]], transfer]
+    if (sent[0] !== successes[i]) out ??= successes.slice(0, i)
+    out?.push(sent[0])
   }
-  return [[out, stop], transfer]
+  return [out === undefined ? result : [out, stop], transfer]
 }
 
 /**
@@ -394,6 +401,34 @@ export const channelCodecOf = (ctor: Task.AnyClass): ChannelCodec | undefined =>
   return codec
 }
 
+/** Whether an ArrayBuffer has been moved away (Node 20 has no `detached`: a view of it cannot be made then). */
+const isDetached = (buffer: ArrayBuffer): boolean => {
+  if (buffer.byteLength !== 0) return false
+  try {
+    new Uint8Array(buffer)
+    return false
+  } catch {
+    return true
+  }
+}
+
+/**
+ * A message's transfer list as it can go: each item once (tasks batched in one message may name the same buffer),
+ * and no ArrayBuffer that has already been moved away (a task sent again after a crash, or the same task run twice):
+ * listed, it would make the message undeliverable on the other side (a `messageerror`, no exception here); left
+ * out, the send throws that the buffer is detached, and the task fails with that, typed.
+ */
+export const sendableTransfers = (transfer: ReadonlyArray<unknown>): ReadonlyArray<unknown> => {
+  let out: Array<unknown> | undefined
+  for (let i = 0; i < transfer.length; i++) {
+    const item = transfer[i]
+    const drop = (item instanceof ArrayBuffer && isDetached(item)) || transfer.indexOf(item) < i
+    if (drop) out ??= transfer.slice(0, i)
+    else out?.push(item)
+  }
+  return out ?? transfer
+}
+
 // ---------------------------------------------------------------------------
 // large buffers cross to a thread as a copy that is moved
 // ---------------------------------------------------------------------------
@@ -444,11 +479,14 @@ class Copies {
   readonly transfer: Array<ArrayBuffer> = []
 }
 
+/** The copies `copyToMove` made for a value when it was given none (made only once there is something to copy). */
+let lastCopies: Copies | undefined
+
 /**
  * A large plain ArrayBuffer (not shared, not resizable, not a subclass), or a typed array of a built-in class over
  * one: its copy; else undefined (it is cloned: a Node Buffer, a view of shared memory...).
  */
-const copyToMove = (value: unknown, keep: ReadonlyArray<unknown> | undefined, copies: Copies): unknown => {
+const copyToMove = (value: unknown, keep: ReadonlyArray<unknown> | undefined, into: Copies | undefined): unknown => {
   if (typeof value !== "object" || value === null) return undefined
   const prototype = Object.getPrototypeOf(value)
   const ctor = prototype === ArrayBuffer.prototype ? undefined : typedArrays.get(prototype)
@@ -459,7 +497,7 @@ const copyToMove = (value: unknown, keep: ReadonlyArray<unknown> | undefined, co
     Object.getPrototypeOf(buffer) !== ArrayBuffer.prototype || buffer.byteLength < MOVE_MIN_BYTES ||
     (buffer as { readonly resizable?: boolean }).resizable === true || keep?.includes(buffer) === true
   ) return undefined
-  const { buffers, transfer, values } = copies
+  const { buffers, transfer, values } = into ?? (lastCopies = new Copies())
   for (let i = 0; i < values.length; i += 2) if (values[i] === value) return values[i + 1]
   let copy: ArrayBuffer | undefined
   for (let i = 0; i < buffers.length; i += 2) if (buffers[i] === buffer) copy = buffers[i + 1]!
@@ -495,9 +533,8 @@ const moverOf = (schema: SchemaAST.AST): Mover | undefined => {
   const ast = SchemaAST.encodedAST(schema)
   if (mayBeBuffer(ast)) {
     return (value, keep) => {
-      const copies = new Copies()
-      const moved = copyToMove(value, keep, copies)
-      return moved === undefined ? undefined : [moved, copies.transfer]
+      const moved = copyToMove(value, keep, undefined)
+      return moved === undefined ? undefined : [moved, lastCopies!.transfer]
     }
   }
   if (ast._tag !== "TypeLiteral") return undefined
@@ -508,8 +545,9 @@ const moverOf = (schema: SchemaAST.AST): Mover | undefined => {
     let copies: Copies | undefined
     let out: Record<PropertyKey, unknown> | undefined
     for (const name of names) {
-      const moved = copyToMove((value as Record<PropertyKey, unknown>)[name], keep, copies ??= new Copies())
+      const moved = copyToMove((value as Record<PropertyKey, unknown>)[name], keep, copies)
       if (moved === undefined) continue
+      copies ??= lastCopies
       // never the caller's object (a task's encoded payload is often the task itself): a copy of its own fields,
       // which is what a clone would send
       out ??= { ...value }
@@ -645,6 +683,15 @@ export const readChunk = (payload: ChunkPayload): readonly [length: number, item
 /** The tag of an encoded task, if it has one. */
 export const encodedTag = (encoded: unknown): unknown =>
   typeof encoded === "object" && encoded !== null ? (encoded as { readonly _tag?: unknown })._tag : undefined
+
+/** The tag of each task of a chunk, by index (all the same for columns: one class). */
+export const chunkTagAt = (payload: ChunkPayload): (index: number) => unknown => {
+  if (isColumns(payload)) {
+    const tag = payload.columns[0]
+    return () => tag
+  }
+  return (index) => encodedTag(payload[index])
+}
 
 /** The tag of a chunk's first task. */
 export const chunkTag = (payload: ChunkPayload): unknown =>

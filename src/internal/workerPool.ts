@@ -319,7 +319,8 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
   const broadcast: WorkerPool.WorkerPool["broadcast"] = (task, options) =>
     withRequest(task, options, (request) =>
       Effect.async<Array<Task.Success<typeof task>>, WorkerPool.Error<typeof task>>((resume) => {
-        const cancel = core.broadcast(request, (results) => {
+        // every worker gets a copy: a buffer can move to one thread only (so declared ones are cloned here)
+        const cancel = core.broadcast({ ...request, transfer: undefined, move: undefined }, (results) => {
           const exits = results.map((result) => exitOf(task, result))
           resume(exits.find(Exit.isFailure) ?? Exit.succeed(exits.map((exit) => (exit as Exit.Success<any, any>).value)))
         })

@@ -671,6 +671,31 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.deepStrictEqual(Array.from((yield* p.run(new Moving({ data: Uint8Array.of(1, 2) }))).reversed), [2, 1])
         }).pipe(Effect.provide(pool({ size: 1 }))))
 
+      it.live("Task.transferable: a buffer moved already fails its task, typed; a chunk may mix classes; a broadcast copies", () =>
+        Effect.gen(function*() {
+          const p = yield* Pool
+          const task = new MovingEcho({ data: Uint8Array.of(1, 2, 3) })
+          assert.deepStrictEqual(Array.from(yield* p.run(task)), [1, 2, 3])
+          // its buffer has moved (to a thread, or in-process): the same task cannot send it again (a child process
+          // copies, so it can)
+          const again = yield* Effect.either(p.run(task))
+          if (kind === "process") assert.deepStrictEqual(Either.map(again, (bytes) => Array.from(bytes)), Either.right([1, 2, 3]))
+          else assert.isTrue(Either.isLeft(again) && again.left instanceof Errors.EncodeError, String(again))
+          assert.strictEqual(yield* p.run(new Square({ x: 4 })), 16)
+          // one chunk of two classes: each result goes back by its own task's Schema (the first's moves its buffer)
+          const mixed = yield* p.map(
+            [1, 2, 3, 4],
+            (k): MovingEcho | Square => (k % 2 === 1 ? new MovingEcho({ data: Uint8Array.of(k) }) : new Square({ x: k })),
+            { chunkSize: 4 }
+          )
+          assert.deepStrictEqual(mixed.map((r) => (typeof r === "number" ? r : Array.from(r))), [[1], 4, [3], 16])
+          // a broadcast copies its payload to each worker: a buffer can move to one thread only
+          const data = Uint8Array.of(9)
+          const all = yield* p.broadcast(new MovingEcho({ data }))
+          assert.deepStrictEqual(all.map((bytes) => Array.from(bytes)), [[9], [9]])
+          assert.strictEqual(data.byteLength, 1)
+        }).pipe(Effect.provide(pool({ size: 2 }))))
+
       // (to a thread, large buffers go as copies that are moved: this checks the copy keeps what a clone keeps)
       it.live("large buffers not listed in `transfer` are copied: the caller keeps its own, and shared ones stay shared", () =>
         Effect.gen(function*() {
