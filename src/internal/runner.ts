@@ -287,12 +287,12 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       // goes as a copy that is moved, not cloned (the handler may still hold the one it returned)
       if (parentPort !== null && unsent === undefined) {
         // (a chunk of columns is of one class, its tag's; any other chunk may mix classes)
-        const codec = executor.codecOf(job.tag)
         if (job.kind === Wire.REQ_CHUNK && Array.isArray(job.payload)) {
           const tagAt = Wire.chunkTagAt(job.payload as Wire.ChunkPayload)
           ;[result, out] = Wire.sendingResult((index) => executor.codecOf(tagAt(index)), result, out)
-        } else if (Wire.sendsSuccess(codec)) {
-          ;[result, out] = Wire.sendingResult(() => codec, result, out)
+        } else {
+          const codec = executor.codecOf(job.tag)
+          if (Wire.sendsSuccess(codec)) [result, out] = Wire.sendingResult(() => codec, result, out)
         }
       }
       post([job.id, unsent !== undefined ? [Wire.EXIT_DECODE, unsent] : result], out, startedAt)

@@ -479,25 +479,26 @@ class Copies {
   readonly transfer: Array<ArrayBuffer> = []
 }
 
-/** The copies `copyToMove` made for a value when it was given none (made only once there is something to copy). */
-let lastCopies: Copies | undefined
-
 /**
- * A large plain ArrayBuffer (not shared, not resizable, not a subclass), or a typed array of a built-in class over
- * one: its copy; else undefined (it is cloned: a Node Buffer, a view of shared memory...).
+ * The buffer to copy for a value: a large plain ArrayBuffer (not shared, not resizable, not a subclass, not in
+ * `keep`), or the one under a typed array of a built-in class; else undefined (it is cloned: a Node Buffer, a view of
+ * shared memory...).
  */
-const copyToMove = (value: unknown, keep: ReadonlyArray<unknown> | undefined, into: Copies | undefined): unknown => {
+const bufferToMove = (value: unknown, keep: ReadonlyArray<unknown> | undefined): ArrayBuffer | undefined => {
   if (typeof value !== "object" || value === null) return undefined
   const prototype = Object.getPrototypeOf(value)
-  const ctor = prototype === ArrayBuffer.prototype ? undefined : typedArrays.get(prototype)
-  if (ctor === undefined && prototype !== ArrayBuffer.prototype) return undefined
+  if (prototype !== ArrayBuffer.prototype && !typedArrays.has(prototype)) return undefined
   // a plain ArrayBuffer once its prototype is checked below (not a SharedArrayBuffer)
-  const buffer = (ctor === undefined ? value : (value as ArrayBufferView).buffer) as ArrayBuffer
-  if (
-    Object.getPrototypeOf(buffer) !== ArrayBuffer.prototype || buffer.byteLength < MOVE_MIN_BYTES ||
-    (buffer as { readonly resizable?: boolean }).resizable === true || keep?.includes(buffer) === true
-  ) return undefined
-  const { buffers, transfer, values } = into ?? (lastCopies = new Copies())
+  const buffer = (prototype === ArrayBuffer.prototype ? value : (value as ArrayBufferView).buffer) as ArrayBuffer
+  return Object.getPrototypeOf(buffer) !== ArrayBuffer.prototype || buffer.byteLength < MOVE_MIN_BYTES ||
+      (buffer as { readonly resizable?: boolean }).resizable === true || keep?.includes(buffer) === true
+    ? undefined
+    : buffer
+}
+
+/** The copy of a value whose buffer is to move (see `bufferToMove`), made once per value and per buffer. */
+const copyOf = (value: object, buffer: ArrayBuffer, copies: Copies): unknown => {
+  const { buffers, transfer, values } = copies
   for (let i = 0; i < values.length; i += 2) if (values[i] === value) return values[i + 1]
   let copy: ArrayBuffer | undefined
   for (let i = 0; i < buffers.length; i += 2) if (buffers[i] === buffer) copy = buffers[i + 1]!
@@ -506,6 +507,7 @@ const copyToMove = (value: unknown, keep: ReadonlyArray<unknown> | undefined, in
     buffers.push(buffer, copy)
     transfer.push(copy)
   }
+  const ctor = typedArrays.get(Object.getPrototypeOf(value))
   // a view of part of its buffer copies the whole of it, as a clone does
   const moved = ctor === undefined
     ? copy
@@ -533,8 +535,10 @@ const moverOf = (schema: SchemaAST.AST): Mover | undefined => {
   const ast = SchemaAST.encodedAST(schema)
   if (mayBeBuffer(ast)) {
     return (value, keep) => {
-      const moved = copyToMove(value, keep, undefined)
-      return moved === undefined ? undefined : [moved, lastCopies!.transfer]
+      const buffer = bufferToMove(value, keep)
+      if (buffer === undefined) return undefined
+      const copies = new Copies()
+      return [copyOf(value as object, buffer, copies), copies.transfer]
     }
   }
   if (ast._tag !== "TypeLiteral") return undefined
@@ -545,9 +549,10 @@ const moverOf = (schema: SchemaAST.AST): Mover | undefined => {
     let copies: Copies | undefined
     let out: Record<PropertyKey, unknown> | undefined
     for (const name of names) {
-      const moved = copyToMove((value as Record<PropertyKey, unknown>)[name], keep, copies)
-      if (moved === undefined) continue
-      copies ??= lastCopies
+      const field = (value as Record<PropertyKey, unknown>)[name]
+      const buffer = bufferToMove(field, keep)
+      if (buffer === undefined) continue
+      const moved = copyOf(field as object, buffer, copies ??= new Copies())
       // never the caller's object (a task's encoded payload is often the task itself): a copy of its own fields,
       // which is what a clone would send
       out ??= { ...value }
