@@ -53,6 +53,25 @@ const isExitValue = (u: unknown): u is Exit.Exit<unknown, unknown> => {
   return prototype === successPrototype || prototype === failurePrototype
 }
 
+const syncProbe = Effect.sync(() => undefined) as unknown as { readonly _op: unknown }
+const syncPrototype = Object.getPrototypeOf(syncProbe)
+
+/**
+ * The thunk of an `Effect.sync(thunk)`, or undefined for any other Effect. A worker calls it at once, as it takes an
+ * Exit, instead of forking a fiber to run it: a fiber would only call it, synchronously too, and nothing in a thunk
+ * can tell the difference; the fiber's start and end cost ~150-200 µs per task in a worker whose code V8 has not
+ * optimised yet (a handler's usual `Effect.sync(() => work(x))`). Recognised by the prototype and op of
+ * `Effect.sync`'s own result, so that anything else (and `Effect.sync`, should its representation change) still
+ * runs in a fiber.
+ */
+const syncThunkOf = (u: unknown): (() => unknown) | undefined => {
+  if (typeof u !== "object" || u === null || Object.getPrototypeOf(u) !== syncPrototype) return undefined
+  const effect = u as { readonly _op?: unknown; readonly effect_instruction_i0?: unknown }
+  return effect._op === syncProbe._op && typeof effect.effect_instruction_i0 === "function"
+    ? effect.effect_instruction_i0 as () => unknown
+    : undefined
+}
+
 /** A `Started` as an Effect. */
 export const toEffect = <A extends ReadonlyArray<unknown>>(started: Started<A>): Effect.Effect<A, never, unknown> =>
   isDone(started) ? Effect.succeed(started) : started
@@ -109,10 +128,21 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
 
   const execute = (entry: Entry, task: Task.Any, port?: unknown): Started<Wire.WireExit> => {
     const effect = call(entry, task, port)
-    if (!isExitValue(effect)) return Effect.map(Effect.exit(effect), (exit) => Wire.encodeExit(entry.ctor, exit))
+    let exit: Exit.Exit<unknown, unknown>
+    if (isExitValue(effect)) {
+      exit = effect
+    } else {
+      const thunk = syncThunkOf(effect)
+      if (thunk === undefined) return Effect.map(Effect.exit(effect), (exit) => Wire.encodeExit(entry.ctor, exit))
+      try {
+        exit = Exit.succeed(thunk())
+      } catch (defect) {
+        exit = Exit.die(defect)
+      }
+    }
     // outside a fiber, nothing else would catch a throw while encoding (a failure Schema's message function, say)
     try {
-      return Wire.encodeExit(entry.ctor, effect)
+      return Wire.encodeExit(entry.ctor, exit)
     } catch (defect) {
       return [Wire.EXIT_DIE, Wire.encodeDefect(defect)]
     }
