@@ -50,8 +50,8 @@ export type TypeId = typeof TypeId
  * `Exit.fail(...)`) the result leaves at once, with no fiber started for it: the cheapest handler for a tiny
  * task. (`Effect.fail(error)` of an object is no Exit: it captures the current span, in a fiber.) A bare
  * `Effect.sync(() => work(x))` needs no fiber either: the worker calls its function at once (a throw is the task's
- * defect, as in a fiber). Any other Effect runs in a fiber of its own. A handler that throws instead of returning an Effect fails its task with that
- * defect, as `Effect.suspend` would.
+ * defect, as in a fiber). Any other Effect runs in a fiber of its own. A handler that throws instead of returning
+ * an Effect fails its task with that defect, as `Effect.suspend` would.
  *
  * @since 0.1.0
  * @category models
@@ -138,10 +138,10 @@ const unsafeMake = <R>(
 /**
  * Makes a runner from task classes and one handler per task tag.
  *
- * Each task whose handler does not answer with an `Exit` or a bare `Effect.sync` runs in a fiber of its own, with the runner's Layer
- * services, a `Transferable.Collector` and the caller's span in its context. Task fibers run without Effect's
- * runtime metrics (the built-in fiber counts and lifetimes, which nobody outside the worker can read):
- * `Metric.fiberStarted` and the like stay unchanged inside a worker.
+ * Each task whose handler does not answer with an `Exit` or a bare `Effect.sync` runs in a fiber of its own, with
+ * the runner's Layer services, a `Transferable.Collector` and the caller's span in its context. Task fibers run
+ * without Effect's runtime metrics (the built-in fiber counts and lifetimes, which nobody outside the worker can
+ * read): `Metric.fiberStarted` and the like stay unchanged inside a worker.
  *
  * @since 0.1.0
  * @category constructors
