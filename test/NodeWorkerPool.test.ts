@@ -3,7 +3,7 @@ import { Context, Effect, Layer, RuntimeFlags } from "effect"
 import { join } from "node:path"
 import * as IdleSpin from "../src/internal/idleSpin.js"
 import { Errors, NodeWorkerPool, WorkerPool } from "../src/index.js"
-import { Die, LoopTurns, MetricsFlag, Park, Square } from "./fixtures/tasks.js"
+import { Die, InTracerContext, LoopTurns, MetricsFlag, Park, Square } from "./fixtures/tasks.js"
 import { fileSays, fixture, tempDir, threadCount, waitFor } from "./helpers.js"
 
 describe("NodeWorkerPool options", () => {
@@ -114,6 +114,20 @@ describe("NodeWorkerPool options", () => {
           Effect.provide(layer({ module: fixture("worker.ts"), size: 1 }))
         )
         assert.isFalse(flag)
+      }
+    }))
+
+  it.live("a handler's bare Effect.sync still runs in a fiber where the worker's Layer installs a tracer", () =>
+    Effect.gen(function*() {
+      // the tracer's context is around the thunk, as it is around every step of a fiber (with Effect's own tracer
+      // the worker calls the thunk without one: test/executor.test.ts)
+      for (const layer of [NodeWorkerPool.layerThreads, NodeWorkerPool.layerProcesses]) {
+        const [inContext, square] = yield* WorkerPool.WorkerPool.pipe(
+          Effect.flatMap((pool) => Effect.all([pool.run(new InTracerContext()), pool.run(new Square({ x: 4 }))])),
+          Effect.provide(layer({ module: fixture("traced-worker.ts"), size: 1 }))
+        )
+        assert.isTrue(inContext)
+        assert.strictEqual(square, 16)
       }
     }))
 

@@ -9,8 +9,8 @@ import { Square } from "./fixtures/tasks.js"
 // The pools' suites check what callers get from each kind of handler; this checks that no fiber is made where none
 // is needed, which they cannot see (and which a change in how Effect represents Effect.sync would silently undo).
 
-const runWith = (handler: (task: Square) => Effect.Effect<number>) => {
-  const executor = makeExecutor(TaskRunner.make([Square], { Square: handler }) as never, "test")
+const runWith = (handler: (task: Square) => Effect.Effect<number>, inlineSync = true) => {
+  const executor = makeExecutor(TaskRunner.make([Square], { Square: handler }) as never, "test", inlineSync)
   const payload = Either.getOrThrow(Wire.encodeTask(new Square({ x: 3 })))
   return executor.run(false, payload, undefined)
 }
@@ -29,9 +29,13 @@ describe("a worker's handlers", () => {
     assert.include(JSON.stringify((died as ReadonlyArray<unknown>)[1]), "boom")
   })
 
-  it("run any other Effect in a fiber", () => {
+  it("run any other Effect in a fiber, and a bare Effect.sync too where a tracer of its own is installed", () => {
     const started = runWith(({ x }) => Effect.map(Effect.sync(() => x), (y) => y * y))
     assert.isFalse(isDone(started))
     assert.deepStrictEqual(Effect.runSync(started as Effect.Effect<unknown>), [Wire.EXIT_SUCCESS, 9])
+    // (the runner turns inlineSync off when the worker's Layer installs a tracer: NodeWorkerPool.test.ts)
+    const traced = runWith(({ x }) => Effect.sync(() => x * x), false)
+    assert.isFalse(isDone(traced))
+    assert.deepStrictEqual(Effect.runSync(traced as Effect.Effect<unknown>), [Wire.EXIT_SUCCESS, 9])
   })
 })

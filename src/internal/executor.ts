@@ -56,21 +56,23 @@ const isExitValue = (u: unknown): u is Exit.Exit<unknown, unknown> => {
 const syncProbe = Effect.sync(() => undefined) as unknown as { readonly _op: unknown }
 const syncPrototype = Object.getPrototypeOf(syncProbe)
 
-/**
- * The thunk of an `Effect.sync(thunk)`, or undefined for any other Effect. A worker calls it at once, as it takes an
- * Exit, instead of forking a fiber to run it: a fiber would only call it, synchronously too, and nothing in a thunk
- * can tell the difference; the fiber's start and end cost ~150-200 µs per task in a worker whose code V8 has not
- * optimised yet (a handler's usual `Effect.sync(() => work(x))`). Recognised by the prototype and op of
- * `Effect.sync`'s own result, so that anything else (and `Effect.sync`, should its representation change) still
- * runs in a fiber.
- */
-const syncThunkOf = (u: unknown): (() => unknown) | undefined => {
-  if (typeof u !== "object" || u === null || Object.getPrototypeOf(u) !== syncPrototype) return undefined
-  const effect = u as { readonly _op?: unknown; readonly effect_instruction_i0?: unknown }
-  return effect._op === syncProbe._op && typeof effect.effect_instruction_i0 === "function"
-    ? effect.effect_instruction_i0 as () => unknown
-    : undefined
+/** `Effect.sync(thunk)` as Effect represents it: its fiber calls `effect_instruction_i0` as a method. */
+interface SyncEffect {
+  readonly _op: unknown
+  readonly effect_instruction_i0: () => unknown
 }
+
+/**
+ * Whether an Effect is a bare `Effect.sync(thunk)`. A worker calls its thunk at once, as it takes an Exit, instead
+ * of forking a fiber to run it: a fiber would only call it, synchronously too, and nothing in a thunk can tell the
+ * difference (with Effect's own tracer: see makeExecutor). The fiber's start and end cost ~150-200 µs per task in
+ * a worker whose code V8 has not optimised yet (a handler's usual `Effect.sync(() => work(x))`). Recognised by the
+ * prototype and op of `Effect.sync`'s own result, so that anything else (and `Effect.sync`, should its
+ * representation change) still runs in a fiber.
+ */
+const isSyncEffect = (u: unknown): u is SyncEffect =>
+  typeof u === "object" && u !== null && Object.getPrototypeOf(u) === syncPrototype &&
+  (u as SyncEffect)._op === syncProbe._op && typeof (u as SyncEffect).effect_instruction_i0 === "function"
 
 /** A `Started` as an Effect. */
 export const toEffect = <A extends ReadonlyArray<unknown>>(started: Started<A>): Effect.Effect<A, never, unknown> =>
@@ -90,7 +92,12 @@ export const parentSpanOf = (span: Wire.SpanContext): Tracer.ExternalSpan =>
 
 export const describeCause = (cause: Cause.Cause<unknown>): string => Cause.pretty(cause, { renderErrorCause: true })
 
-export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Executor => {
+/**
+ * `inlineSync`: whether a handler's bare `Effect.sync` runs without a fiber. Not where a tracer other than Effect's
+ * own is installed: one such as OpenTelemetry's makes the fiber's span the active one around each step the fiber
+ * runs, and code in the thunk would lose it.
+ */
+export const makeExecutor = (runner: TaskRunner<unknown>, module: string, inlineSync = true): Executor => {
   const entries = new Map<string, Entry>()
   for (const ctor of runner.tasks) {
     const handler = runner.handlers.get(ctor._tag)
@@ -132,10 +139,12 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string): Execu
     if (isExitValue(effect)) {
       exit = effect
     } else {
-      const thunk = syncThunkOf(effect)
-      if (thunk === undefined) return Effect.map(Effect.exit(effect), (exit) => Wire.encodeExit(entry.ctor, exit))
+      // (a channel task's fiber starts only once its port is ready: its thunk waits for that too)
+      if (!inlineSync || port !== undefined || !isSyncEffect(effect)) {
+        return Effect.map(Effect.exit(effect), (exit) => Wire.encodeExit(entry.ctor, exit))
+      }
       try {
-        exit = Exit.succeed(thunk())
+        exit = Exit.succeed(effect.effect_instruction_i0())
       } catch (defect) {
         exit = Exit.die(defect)
       }

@@ -72,8 +72,6 @@ const REPLY_WAIT_MS = 5
 const INLINE_POLL_MS = 1
 
 export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void => {
-  const executor = makeExecutor(runner, config.module)
-
   const program = Effect.gen(function*() {
     const platform = yield* PlatformRunner
     const closeLatch = yield* Deferred.make<void, WorkerError>()
@@ -95,6 +93,12 @@ export const serve = (runner: TaskRunner<unknown>, config: WorkerConfig): void =
       Effect.map(Runtime.disableRuntimeFlag(RuntimeFlags.RuntimeMetrics))
     )
     const runFork = Runtime.runFork(runtime)
+    // with Effect's own tracer (nothing in the Layer installed another), a handler's bare Effect.sync needs no fiber
+    const executor = makeExecutor(
+      runner,
+      config.module,
+      Runtime.runSync(runtime)(Effect.tracer) === Effect.runSync(Effect.tracer)
+    )
     // A task's fiber starts with its own Collector (its handler hands buffers back with Transferable.addAll) and
     // the caller's span in its context: Effect.provideService would cost a scoped FiberRef change per task
     // (~10 KB of garbage and ~15 µs).

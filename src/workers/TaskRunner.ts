@@ -50,8 +50,9 @@ export type TypeId = typeof TypeId
  * `Exit.fail(...)`) the result leaves at once, with no fiber started for it: the cheapest handler for a tiny
  * task. (`Effect.fail(error)` of an object is no Exit: it captures the current span, in a fiber.) A bare
  * `Effect.sync(() => work(x))` needs no fiber either: the worker calls its function at once (a throw is the task's
- * defect, as in a fiber). Any other Effect runs in a fiber of its own. A handler that throws instead of returning
- * an Effect fails its task with that defect, as `Effect.suspend` would.
+ * defect, as in a fiber), unless the runner's Layer installs a tracer of its own (OpenTelemetry's makes a fiber's
+ * span current around each step it runs). Any other Effect runs in a fiber of its own. A handler that throws
+ * instead of returning an Effect fails its task with that defect, as `Effect.suspend` would.
  *
  * @since 0.1.0
  * @category models
