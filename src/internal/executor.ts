@@ -138,16 +138,15 @@ export const makeExecutor = (runner: TaskRunner<unknown>, module: string, inline
     let exit: Exit.Exit<unknown, unknown>
     if (isExitValue(effect)) {
       exit = effect
-    } else {
       // (a channel task's fiber starts only once its port is ready: its thunk waits for that too)
-      if (!inlineSync || port !== undefined || !isSyncEffect(effect)) {
-        return Effect.map(Effect.exit(effect), (exit) => Wire.encodeExit(entry.ctor, exit))
-      }
+    } else if (inlineSync && port === undefined && isSyncEffect(effect)) {
       try {
         exit = Exit.succeed(effect.effect_instruction_i0())
       } catch (defect) {
         exit = Exit.die(defect)
       }
+    } else {
+      return Effect.map(Effect.exit(effect), (exit) => Wire.encodeExit(entry.ctor, exit))
     }
     // outside a fiber, nothing else would catch a throw while encoding (a failure Schema's message function, say)
     try {
