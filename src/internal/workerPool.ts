@@ -15,7 +15,7 @@ import * as WorkerPool from "../services/WorkerPool.js"
 import type * as Task from "../Task.js"
 import * as Channel from "./channel.js"
 import * as Chunking from "./chunking.js"
-import { type Core, type CoreRequest, type CoreResult, stoppedAlready } from "./core.js"
+import { type Cancel, type Core, type CoreRequest, type CoreResult, stoppedAlready } from "./core.js"
 import * as Wire from "./wire.js"
 
 /** The longest delay a timer can wait (about 24.8 days); a longer timeout is none. */
@@ -259,16 +259,132 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
   const streamUnordered: WorkerPool.WorkerPool["streamUnordered"] = (items, f, options) =>
     streamChunks(items, f, options, true) as any
 
-  // Arrays skip the Stream machinery: fixed chunks, results written in place.
+  // Arrays skip the Stream machinery: fixed chunks, results written in place. Without a retry Schedule, no fiber
+  // per chunk either: the chunks go to the Core as `submit`'s jobs do, at most `concurrency` of them at once. Like
+  // Effect.forEach, the first failure (the lowest chunk's, if several come before the others have stopped) stops
+  // the chunks still in flight, and the map ends once they have let go of their workers; so does an interruption.
   const mapArray = <A, T extends Task.Any>(
     items: ReadonlyArray<A>,
     f: (item: A, index: number) => T,
     options: WorkerPool.WorkerPool.MapOptions | undefined
   ): Effect.Effect<Array<Task.Success<T>>, WorkerPool.Error<T>> =>
-    Effect.suspend(() => {
+    Effect.withFiberRuntime((fiber) => {
       const n = items.length
       const size = checkedMapOptions(options)
       const chunkSize = size === "auto" ? Chunking.autoChunkSize(n, workers) : size
+      if (options?.retry !== undefined) return mapArrayInFibers(items, f, options, chunkSize)
+      const results: Array<Task.Success<T>> = new Array(n)
+      if (n === 0) return Exit.succeed(results)
+      const limit = options?.concurrency ?? workers * concurrency * 2
+      const timeoutMs = toMillis(options?.timeout)
+      const isolate = options?.isolate ?? false
+      const span = spanOf(fiber)
+      return Effect.async<Array<Task.Success<T>>, WorkerPool.Error<T>>((resume) => {
+        let next = 0 // the first item not sent yet
+        let running = 0 // chunks sent and not yet settled (answered, or stopped after a cancel)
+        let done = 0
+        const cancels = new Map<number, Cancel>() // by the chunk's first index
+        let failed: { readonly start: number; readonly exit: Exit.Exit<never, unknown> } | undefined
+        let interrupted: (() => void) | undefined
+        let sending = false
+        let ended = false
+
+        const fail = (start: number, exit: Exit.Exit<never, unknown>) => {
+          if (failed === undefined) {
+            failed = { start, exit }
+            for (const [first, cancel] of cancels) {
+              cancels.delete(first)
+              cancel(settle)
+            }
+          } else if (start < failed.start) failed = { start, exit }
+        }
+        // ends the map (or its interruption) once nothing is in flight, and nothing is being sent
+        const check = () => {
+          if (ended || running > 0 || sending) return
+          if (interrupted !== undefined) {
+            ended = true
+            interrupted()
+          } else if (failed !== undefined) {
+            ended = true
+            resume(failed.exit as Exit.Exit<never, WorkerPool.Error<T>>)
+          } else if (next >= n) {
+            ended = true
+            resume(Exit.succeed(results))
+          }
+        }
+        const settle = () => {
+          running--
+          check()
+        }
+        const send = (start: number, end: number) => {
+          const tasks: Array<T> = new Array(end - start)
+          try {
+            for (let i = start; i < end; i++) tasks[i - start] = f(items[i]!, i)
+          } catch (defect) {
+            return fail(start, Exit.die(defect))
+          }
+          const encoded = Wire.encodeChunk(tasks)
+          if (Either.isLeft(encoded)) return fail(start, Exit.fail(encoded.left))
+          const { payload, transfer } = encoded.right
+          let settled = false
+          running++
+          const cancel = core.submit(
+            { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span, transfer },
+            (result) => {
+              settled = true
+              cancels.delete(start)
+              running--
+              // (called by the pool as its worker replies: a throw here, from onProgress say, is the map's defect)
+              try {
+                const [values, stop] = chunkOutcome(tasks, result)
+                for (let i = 0; i < values.length; i++) results[start + i] = values[i] as Task.Success<T>
+                if (options?.onProgress !== undefined) {
+                  done += values.length
+                  options.onProgress({ done, total: n })
+                }
+                if (stop !== undefined) fail(start, stop)
+                else sendMore()
+              } catch (defect) {
+                fail(start, Exit.die(defect))
+              }
+              check()
+            }
+          )
+          if (!settled) cancels.set(start, cancel)
+        }
+        // (a chunk answered at once, by a closed pool say, calls it again from within: the loop goes on instead)
+        const sendMore = () => {
+          if (sending) return
+          sending = true
+          while (failed === undefined && interrupted === undefined && running < limit && next < n) {
+            const start = next
+            next = Math.min(n, start + chunkSize)
+            send(start, next)
+          }
+          sending = false
+        }
+        sendMore()
+        check()
+        return Effect.async<void>((stopped) => {
+          interrupted = () => stopped(Effect.void)
+          for (const [first, cancel] of cancels) {
+            cancels.delete(first)
+            cancel(settle)
+          }
+          check()
+        })
+      })
+    })
+
+  // With a retry Schedule (which runs in a fiber): a fiber per chunk.
+  const mapArrayInFibers = <A, T extends Task.Any>(
+    items: ReadonlyArray<A>,
+    f: (item: A, index: number) => T,
+    options: WorkerPool.WorkerPool.MapOptions | undefined,
+    chunkSize: number
+  ): Effect.Effect<Array<Task.Success<T>>, WorkerPool.Error<T>> =>
+    Effect.suspend(() => {
+      const n = items.length
       const results: Array<Task.Success<T>> = new Array(n)
       let done = 0
       const timeoutMs = toMillis(options?.timeout)

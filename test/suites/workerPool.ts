@@ -33,6 +33,7 @@ import {
   PairSum,
   Stepped,
   Park,
+  FailWhenStarted,
   Relay,
   Rendezvous,
   Repeat,
@@ -981,6 +982,33 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
           assert.strictEqual(fileSays(marker), "interrupted")
         }).pipe(Effect.provide(shared)))
 
+      it.live("interrupting a map stops its chunks in flight and returns once they have stopped; the rest never start", () =>
+        Effect.gen(function*() {
+          const dir = tempDir()
+          const markers = [0, 1, 2].map((i) => join(dir, `park${i}`))
+          const fiber = yield* Effect.fork(
+            Parallel.map(markers, (marker) => new Park({ marker }), { chunkSize: 1, concurrency: 2 })
+          )
+          yield* waitFor("two tasks to start", () => markers.slice(0, 2).every((m) => fileSays(m) === "started"))
+          yield* Fiber.interrupt(fiber)
+          assert.deepStrictEqual(markers.map(fileSays), ["interrupted", "interrupted", undefined])
+        }).pipe(Effect.provide(shared)))
+
+      it.live("a map's failure stops its other chunks in flight before the map fails", () =>
+        Effect.gen(function*() {
+          const marker = join(tempDir(), "park")
+          const error = yield* Effect.flip(
+            Parallel.map(
+              [0, 1],
+              (i) => i === 0 ? new Park({ marker }) : new FailWhenStarted({ marker, message: "second" }),
+              { chunkSize: 1 }
+            )
+          )
+          assert.instanceOf(error, Oops)
+          assert.strictEqual(error.message, "second")
+          assert.strictEqual(fileSays(marker), "interrupted")
+        }).pipe(Effect.provide(shared)))
+
       if (kind !== "test") it.live("a task stuck in a synchronous loop gets its worker replaced", () =>
         Effect.gen(function*() {
           const p = yield* Pool
@@ -1260,6 +1288,19 @@ export const workerPoolSuite = (name: string, kind: "thread" | "process" | "test
             })
           )
           assert.instanceOf(error, Oops)
+          // a throw from the caller's own code (its function, its onProgress) is the map's defect; the pool goes on
+          const fromF = yield* Effect.exit(Parallel.map([1, 2, 3], (x): Square => {
+            if (x === 2) throw new Error("no task for 2")
+            return new Square({ x })
+          }, { chunkSize: 1 }))
+          assert.isTrue(Exit.isFailure(fromF) && Cause.isDie(fromF.cause))
+          const fromProgress = yield* Effect.exit(Parallel.map([1, 2, 3], (x) => new Square({ x }), {
+            onProgress: () => {
+              throw new Error("progress")
+            }
+          }))
+          assert.isTrue(Exit.isFailure(fromProgress) && Cause.isDie(fromProgress.cause))
+          assert.deepStrictEqual(yield* Parallel.map([1, 2, 3], (x) => new Square({ x })), [1, 4, 9])
         }).pipe(Effect.provide(shared)))
     })
 
