@@ -8,6 +8,8 @@ export interface RunInfo {
   readonly command: string
   readonly quick: boolean
   readonly repeats: number
+  /** The CPU-bound scenario's repeats (more: see bench/run.ts). */
+  readonly cpuRepeats: number
   readonly jobs: number
   readonly params: Params
   readonly machine: ReadonlyArray<readonly [string, string]>
@@ -333,7 +335,7 @@ export const render = (
   out.push(
     info.quick
       ? "**Quick mode** (tiny sizes, one repeat): a smoke run, the numbers mean nothing."
-      : `Medians over ${info.repeats} repeats, with the min–max range in parentheses.`
+      : `Medians over ${info.repeats} repeats (the CPU-bound scenario: ${info.cpuRepeats}), with the min–max range in parentheses.`
   )
   out.push("")
   out.push(`- Command: \`${info.command}\``)
@@ -341,7 +343,7 @@ export const render = (
   out.push(
     `- Every (library, scenario) pair runs in its own fresh Node process (\`node --expose-gc\`), ${
       info.jobs === 1 ? "one process at a time" : `**${info.jobs} processes at a time** (timings disturbed)`
-    }, ${info.repeats} repeat(s); the library order is shuffled for every scenario of every repeat.`
+    }, ${info.repeats} repeat(s) (the CPU-bound scenario: ${info.cpuRepeats}, as its speedup moves by several hundredths from one process to the next for every library); the library order is shuffled for every scenario of every repeat.`
   )
   out.push(`- Pool size: ${info.params.size} workers (os.availableParallelism()) for every library.`)
   out.push(
