@@ -205,7 +205,11 @@ export interface WorkerPool {
     task: T,
     options?: WorkerPool.RunOptions
   ) => Effect.Effect<Job.Job<Task.Success<T>, Error<T>>>
-  /** Runs a task for every input item and collects the results in input order (multiprocessing `map`). */
+  /**
+   * Runs a task for every input item and collects the results in input order (multiprocessing `map`). It stops at
+   * the first failure, as `Effect.forEach` does: the chunks still in flight are interrupted in their workers and
+   * the map fails once they have stopped; an interrupted map returns once they have.
+   */
   readonly map: <A, T extends Task.Any, E = never, R = never>(
     items: Input<A, E, R>,
     f: (item: A, index: number) => T,
