@@ -3,7 +3,7 @@
  * and that a failure or an interruption waits for the chunks it stops.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber } from "effect"
+import { Cause, Effect, Exit, Fiber, FiberId, Option, TestServices } from "effect"
 import type { Core, CoreRequest, CoreResult } from "../src/internal/core.js"
 import * as Wire from "../src/internal/wire.js"
 import { make } from "../src/internal/workerPool.js"
@@ -94,7 +94,7 @@ describe("map over an array", () => {
       assert.isTrue(error._tag === "Some" && error.value instanceof Oops && error.value.message === "second")
     }))
 
-  it.effect("of several failures before the others stop, the lowest chunk's is the map's", () =>
+  it.effect("the first failure to come back is the map's: a chunk cancelled after it never answers", () =>
     Effect.gen(function*() {
       const { core, sent } = fakeCore()
       const pool = make(core, 1, 1)
@@ -103,11 +103,24 @@ describe("map over an array", () => {
       )
       yield* until(() => sent.length === 3)
       sent[2]!.resolve(failure("third"))
-      // the first chunk's answer came before its cancel reached the worker
-      sent[0]!.resolve(failure("first"))
+      assert.isTrue(sent[0]!.cancelled && sent[1]!.cancelled)
+      sent[0]!.stopped!()
       sent[1]!.stopped!()
       const error = yield* Effect.flip(Fiber.join(fiber))
-      assert.strictEqual((error as Oops).message, "first")
+      assert.strictEqual((error as Oops).message, "third")
+    }))
+
+  it.effect("an interruption that comes as the map ends (its result on its way to the fiber) returns", () =>
+    Effect.gen(function*() {
+      const { core, sent } = fakeCore()
+      const pool = make(core, 1, 1)
+      const fiber = yield* Effect.fork(pool.map([3], (x) => new Square({ x })))
+      yield* until(() => sent.length === 1)
+      // the last answer and the interruption in the same turn, before the fiber runs again
+      sent[0]!.resolve([[9], undefined])
+      fiber.unsafeInterruptAsFork(FiberId.none)
+      const exit = yield* Fiber.await(fiber).pipe(Effect.timeoutOption("5 seconds"), TestServices.provideLive)
+      assert.isTrue(Option.isSome(exit))
     }))
 
   it.effect("an interruption cancels the chunks in flight and returns once they have stopped", () =>

@@ -260,9 +260,10 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
     streamChunks(items, f, options, true) as any
 
   // Arrays skip the Stream machinery: fixed chunks, results written in place. Without a retry Schedule, no fiber
-  // per chunk either: the chunks go to the Core as `submit`'s jobs do, at most `concurrency` of them at once. Like
-  // Effect.forEach, the first failure (the lowest chunk's, if several come before the others have stopped) stops
-  // the chunks still in flight, and the map ends once they have let go of their workers; so does an interruption.
+  // per chunk either: the chunks go to the Core as `submit`'s jobs do, at most `concurrency` of them at once, and
+  // the next one is made (`f`) and sent as a reply comes in. Like Effect.forEach, the first failure to come back
+  // stops the chunks still in flight (a cancelled chunk never answers: its failure, if any, is not seen), and the
+  // map ends once they have let go of their workers; so does an interruption.
   const mapArray = <A, T extends Task.Any>(
     items: ReadonlyArray<A>,
     f: (item: A, index: number) => T,
@@ -281,22 +282,21 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
       const span = spanOf(fiber)
       return Effect.async<Array<Task.Success<T>>, WorkerPool.Error<T>>((resume) => {
         let next = 0 // the first item not sent yet
-        let running = 0 // chunks sent and not yet settled (answered, or stopped after a cancel)
+        let running = 0 // chunks sent and not yet answered, or cancelled and not yet stopped
         let done = 0
         const cancels = new Map<number, Cancel>() // by the chunk's first index
-        let failed: { readonly start: number; readonly exit: Exit.Exit<never, unknown> } | undefined
+        let failed: Exit.Exit<never, unknown> | undefined
         let interrupted: (() => void) | undefined
         let sending = false
         let ended = false
 
-        const fail = (start: number, exit: Exit.Exit<never, unknown>) => {
-          if (failed === undefined) {
-            failed = { start, exit }
-            for (const [first, cancel] of cancels) {
-              cancels.delete(first)
-              cancel(settle)
-            }
-          } else if (start < failed.start) failed = { start, exit }
+        const fail = (exit: Exit.Exit<never, unknown>) => {
+          if (failed !== undefined) return
+          failed = exit
+          for (const [first, cancel] of cancels) {
+            cancels.delete(first)
+            cancel(onStopped)
+          }
         }
         // ends the map (or its interruption) once nothing is in flight, and nothing is being sent
         const check = () => {
@@ -306,70 +306,84 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
             interrupted()
           } else if (failed !== undefined) {
             ended = true
-            resume(failed.exit as Exit.Exit<never, WorkerPool.Error<T>>)
+            resume(failed as Exit.Exit<never, WorkerPool.Error<T>>)
           } else if (next >= n) {
             ended = true
             resume(Exit.succeed(results))
           }
         }
-        const settle = () => {
+        // a cancelled chunk has let go of its worker
+        const onStopped = () => {
           running--
           check()
         }
-        const send = (start: number, end: number) => {
-          const tasks: Array<T> = new Array(end - start)
+        // The pool calls this as a worker replies (and the caller's `f` and `onProgress` run then, on the main
+        // thread as they would in a fiber): a throw here is the map's defect, not the pool's.
+        const onAnswer = (start: number, tasks: ReadonlyArray<T>, result: CoreResult) => {
           try {
-            for (let i = start; i < end; i++) tasks[i - start] = f(items[i]!, i)
-          } catch (defect) {
-            return fail(start, Exit.die(defect))
-          }
-          const encoded = Wire.encodeChunk(tasks)
-          if (Either.isLeft(encoded)) return fail(start, Exit.fail(encoded.left))
-          const { payload, transfer } = encoded.right
-          let settled = false
-          running++
-          const cancel = core.submit(
-            { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span, transfer },
-            (result) => {
-              settled = true
-              cancels.delete(start)
-              running--
-              // (called by the pool as its worker replies: a throw here, from onProgress say, is the map's defect)
-              try {
-                const [values, stop] = chunkOutcome(tasks, result)
-                for (let i = 0; i < values.length; i++) results[start + i] = values[i] as Task.Success<T>
-                if (options?.onProgress !== undefined) {
-                  done += values.length
-                  options.onProgress({ done, total: n })
-                }
-                if (stop !== undefined) fail(start, stop)
-                else sendMore()
-              } catch (defect) {
-                fail(start, Exit.die(defect))
-              }
-              check()
+            const [values, stop] = chunkOutcome(tasks, result)
+            for (let i = 0; i < values.length; i++) results[start + i] = values[i] as Task.Success<T>
+            if (options?.onProgress !== undefined) {
+              done += values.length
+              options.onProgress({ done, total: n })
             }
-          )
-          if (!settled) cancels.set(start, cancel)
+            if (stop !== undefined) fail(stop)
+            else sendMore()
+          } catch (defect) {
+            fail(Exit.die(defect))
+          }
+        }
+        const send = (start: number, end: number) => {
+          let counted = false
+          let answered = false
+          try {
+            const tasks: Array<T> = new Array(end - start)
+            for (let i = start; i < end; i++) tasks[i - start] = f(items[i]!, i)
+            const encoded = Wire.encodeChunk(tasks)
+            if (Either.isLeft(encoded)) return fail(Exit.fail(encoded.left))
+            const { payload, transfer } = encoded.right
+            running++
+            counted = true
+            const cancel = core.submit(
+              { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span, transfer },
+              (result) => {
+                answered = true
+                cancels.delete(start)
+                running--
+                onAnswer(start, tasks, result)
+                check()
+              }
+            )
+            if (!answered) cancels.set(start, cancel)
+          } catch (defect) {
+            // `f` threw (or, unexpectedly, the pool did: the chunk then counts as never sent)
+            if (counted && !answered) running--
+            fail(Exit.die(defect))
+          }
         }
         // (a chunk answered at once, by a closed pool say, calls it again from within: the loop goes on instead)
         const sendMore = () => {
           if (sending) return
           sending = true
-          while (failed === undefined && interrupted === undefined && running < limit && next < n) {
-            const start = next
-            next = Math.min(n, start + chunkSize)
-            send(start, next)
+          try {
+            while (failed === undefined && interrupted === undefined && running < limit && next < n) {
+              const start = next
+              next = Math.min(n, start + chunkSize)
+              send(start, next)
+            }
+          } finally {
+            sending = false
           }
-          sending = false
         }
         sendMore()
         check()
         return Effect.async<void>((stopped) => {
+          // the map may have ended already, its result on its way to the fiber when the interruption came
+          if (ended) return stopped(Effect.void)
           interrupted = () => stopped(Effect.void)
           for (const [first, cancel] of cancels) {
             cancels.delete(first)
-            cancel(settle)
+            cancel(onStopped)
           }
           check()
         })
