@@ -100,6 +100,19 @@ const toRequest = (
   }
 }
 
+/** The Core's request for a chunk of tasks (columns where they are plain), or the EncodeError. */
+const chunkRequest = (
+  tasks: ReadonlyArray<Task.Any>,
+  timeoutMs: number | undefined,
+  isolate: boolean,
+  span: Wire.SpanContext | undefined
+): CoreRequest | EncodeError => {
+  const encoded = Wire.encodeChunk(tasks)
+  if (Either.isLeft(encoded)) return encoded.left
+  const { payload, transfer } = encoded.right
+  return { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span, transfer }
+}
+
 /** Encodes a task for the Core with the caller's options and span, or fails with the EncodeError. */
 const withRequest = <A, E>(
   task: Task.Any,
@@ -151,10 +164,8 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
     retry: WorkerPool.WorkerPool.RunOptions["retry"]
   ) =>
     Effect.withFiberRuntime<ChunkOutcome, WorkerPoolError>((fiber) => {
-      const encoded = Wire.encodeChunk(tasks)
-      if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-      const { payload, transfer } = encoded.right
-      const request = { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span: spanOf(fiber), transfer }
+      const request = chunkRequest(tasks, timeoutMs, isolate, spanOf(fiber))
+      if ("_tag" in request) return Exit.fail(request)
       const once = Effect.async<ChunkOutcome, WorkerPoolError>((resume) => {
         const cancel = core.submit(request, (result) =>
           resume(
@@ -290,13 +301,17 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
         let sending = false
         let ended = false
 
-        const fail = (exit: Exit.Exit<never, unknown>) => {
-          if (failed !== undefined) return
-          failed = exit
+        // the chunks in flight: each counts until it has let go of its worker
+        const cancelAll = () => {
           for (const [first, cancel] of cancels) {
             cancels.delete(first)
             cancel(onStopped)
           }
+        }
+        const fail = (exit: Exit.Exit<never, unknown>) => {
+          if (failed !== undefined) return
+          failed = exit
+          cancelAll()
         }
         // ends the map (or its interruption) once nothing is in flight, and nothing is being sent
         const check = () => {
@@ -339,21 +354,17 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
           try {
             const tasks: Array<T> = new Array(end - start)
             for (let i = start; i < end; i++) tasks[i - start] = f(items[i]!, i)
-            const encoded = Wire.encodeChunk(tasks)
-            if (Either.isLeft(encoded)) return fail(Exit.fail(encoded.left))
-            const { payload, transfer } = encoded.right
+            const request = chunkRequest(tasks, timeoutMs, isolate, span)
+            if ("_tag" in request) return fail(Exit.fail(request))
             running++
             counted = true
-            const cancel = core.submit(
-              { chunk: true, isolate, payload, tag: tasks[0]!._tag, timeoutMs, span, transfer },
-              (result) => {
-                answered = true
-                cancels.delete(start)
-                running--
-                onAnswer(start, tasks, result)
-                check()
-              }
-            )
+            const cancel = core.submit(request, (result) => {
+              answered = true
+              cancels.delete(start)
+              running--
+              onAnswer(start, tasks, result)
+              check()
+            })
             if (!answered) cancels.set(start, cancel)
           } catch (defect) {
             // `f` threw (or, unexpectedly, the pool did: the chunk then counts as never sent)
@@ -381,10 +392,7 @@ export const make = (core: Core, size: number, concurrency: number): WorkerPool.
           // the map may have ended already, its result on its way to the fiber when the interruption came
           if (ended) return stopped(Effect.void)
           interrupted = () => stopped(Effect.void)
-          for (const [first, cancel] of cancels) {
-            cancels.delete(first)
-            cancel(onStopped)
-          }
+          cancelAll()
           check()
         })
       })
